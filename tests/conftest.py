@@ -1,0 +1,59 @@
+"""Shared fixtures. A tier whose service is missing fails with a message on how to start it."""
+
+import os
+
+import pytest
+
+os.environ.setdefault("DEBUG", "true")
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.postgresql":
+        import psycopg
+
+        try:
+            psycopg.connect(
+                host=db.get("HOST") or "127.0.0.1",
+                port=db.get("PORT") or 5432,
+                user=db.get("USER") or "postgres",
+                password=db.get("PASSWORD") or None,
+                dbname="postgres",
+                connect_timeout=5,
+            ).close()
+        except psycopg.OperationalError as exc:
+            raise pytest.UsageError(
+                f"DATABASE_URL points to PostgreSQL but it is not reachable ({exc}).\n"
+                "Start it with: pg_ctlcluster --skip-systemctl-redirect "
+                "$(ls /etc/postgresql) main start"
+            ) from exc
+
+
+@pytest.fixture(autouse=True)
+def _email_in_memory(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def user(db):
+    from tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    from tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def client_for(client):
+    def login(u):
+        client.force_login(u)
+        return client
+
+    return login

@@ -1,0 +1,318 @@
+"""The domain of a missed interview: the incident, its contacts, outreach, reschedules,
+safeguards, promised materials and timeline.
+
+Instants are stored in UTC next to the IANA zone they were agreed in.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from .zones import validate_zone
+
+
+class Contact(models.Model):
+    class Role(models.TextChoices):
+        INTERVIEWER = "interviewer", "Interviewer"
+        RECRUITER = "recruiter", "Recruiter"
+        HR = "hr", "HR"
+        COORDINATOR = "coordinator", "Scheduling coordinator"
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", "Phone"
+        EMAIL = "email", "Email"
+        ANY = "any", "No preference"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField(max_length=120)
+    role = models.CharField(max_length=20, choices=Role, default=Role.INTERVIEWER)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    time_zone = models.CharField(max_length=64, blank=True, validators=[validate_zone])
+    preferred_channel = models.CharField(max_length=10, choices=Channel, default=Channel.ANY)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_role_display()})"
+
+
+class Incident(models.Model):
+    class Phase(models.TextChoices):
+        CONTAIN = "contain", "Contain"
+        CORRECT = "correct", "Correct"
+        CONSOLIDATE = "consolidate", "Consolidate"
+        CLOSED = "closed", "Closed"
+
+    class Cause(models.TextChoices):
+        PERSONAL = "personal", "Overslept or personal error"
+        TRANSIT = "transit", "Transit or travel delay"
+        TECHNICAL = "technical", "Technical failure"
+        EMERGENCY = "emergency", "Emergency or medical"
+        TIMEZONE = "timezone", "Time-zone error"
+        CALENDAR = "calendar", "Calendar error"
+        OTHER = "other", "Other"
+
+    class Format(models.TextChoices):
+        PHONE = "phone", "Phone"
+        VIDEO = "video", "Video"
+        ONSITE = "onsite", "On site"
+
+    class Outcome(models.TextChoices):
+        RECOVERED = "recovered", "Recovered"
+        DECLINED = "declined", "Declined"
+        NO_RESPONSE = "no_response", "No response"
+        MOVED_ON = "moved_on", "Moved on"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="incidents"
+    )
+    company = models.CharField(max_length=120)
+    role = models.CharField(max_length=120)
+    interview_at = models.DateTimeField(help_text="When the missed interview was (UTC).")
+    interview_tz = models.CharField(max_length=64, validators=[validate_zone])
+    candidate_tz = models.CharField(max_length=64, validators=[validate_zone])
+    format = models.CharField(max_length=10, choices=Format, default=Format.VIDEO)
+    cause = models.CharField(max_length=12, choices=Cause)
+    discovered_at = models.DateTimeField()
+    phase = models.CharField(max_length=12, choices=Phase, default=Phase.CONTAIN)
+    outcome = models.CharField(max_length=12, choices=Outcome, blank=True)
+    first_outreach_at = models.DateTimeField(null=True, blank=True)
+    attended_at = models.DateTimeField(null=True, blank=True)
+    thank_you_sent_at = models.DateTimeField(null=True, blank=True)
+    thank_you_topic = models.CharField(max_length=200, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(max_length=5000, blank=True)
+    lessons = models.TextField(max_length=5000, blank=True)
+    contacts = models.ManyToManyField(Contact, related_name="incidents", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-discovered_at", "-pk"]
+        indexes = [
+            # The dashboard: a person's open incidents by phase, newest first.
+            models.Index(fields=["owner", "phase", "-discovered_at"], name="incident_owner_phase"),
+            # History: a person's incidents by discovery time.
+            models.Index(fields=["owner", "-discovered_at"], name="incident_owner_discovered"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="incident_closed_has_outcome",
+                condition=(
+                    Q(phase="closed", closed_at__isnull=False) & ~Q(outcome="")
+                    | (~Q(phase="closed") & Q(outcome=""))
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.role} at {self.company}"
+
+    @property
+    def is_open(self):
+        return self.phase != self.Phase.CLOSED
+
+    @property
+    def minutes_to_first_outreach(self):
+        if self.first_outreach_at is None:
+            return None
+        return int((self.first_outreach_at - self.discovered_at).total_seconds() // 60)
+
+
+class Outreach(models.Model):
+    class Channel(models.TextChoices):
+        CALL = "call", "Phone call"
+        VOICEMAIL = "voicemail", "Voicemail"
+        EMAIL = "email", "Email"
+        MESSAGE = "message", "Message"
+
+    class Result(models.TextChoices):
+        REACHED = "reached", "Reached"
+        VOICEMAIL = "voicemail", "Left voicemail"
+        NO_ANSWER = "no_answer", "No answer"
+        SENT = "sent", "Sent"
+        REPLIED = "replied", "Replied"
+
+    class Purpose(models.TextChoices):
+        APOLOGY = "apology", "Apology"
+        RESCHEDULE = "reschedule", "Reschedule request"
+        FOLLOW_UP = "follow_up", "Follow-up"
+        CONFIRMATION = "confirmation", "Confirmation"
+        THANK_YOU = "thank_you", "Thank-you note"
+        MATERIALS = "materials", "Promised materials"
+        OTHER = "other", "Other"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="outreach")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="outreach"
+    )
+    channel = models.CharField(max_length=10, choices=Channel)
+    purpose = models.CharField(max_length=12, choices=Purpose, default=Purpose.APOLOGY)
+    occurred_at = models.DateTimeField()
+    subject = models.CharField(max_length=200, blank=True)
+    text = models.TextField(max_length=10000, blank=True)
+    result = models.CharField(max_length=10, choices=Result)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+        indexes = [models.Index(fields=["incident", "occurred_at"], name="outreach_incident_at")]
+        verbose_name_plural = "outreach"
+
+    def __str__(self):
+        return f"{self.get_channel_display()} ({self.get_result_display()})"
+
+
+class Reschedule(models.Model):
+    class Reply(models.TextChoices):
+        PENDING = "pending", "Waiting for a reply"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        NO_RESPONSE = "no_response", "No response"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="reschedules")
+    requested_at = models.DateTimeField()
+    reply = models.CharField(max_length=12, choices=Reply, default=Reply.PENDING)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    followed_up_at = models.DateTimeField(null=True, blank=True)
+    accepted_slot = models.ForeignKey(
+        "ProposedSlot", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The confirmed interview.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    start = models.DateTimeField(null=True, blank=True, help_text="UTC")
+    time_zone = models.CharField(max_length=64, blank=True, validators=[validate_zone])
+    duration_minutes = models.PositiveIntegerField(null=True, blank=True)
+    format = models.CharField(max_length=10, choices=Incident.Format, blank=True)
+    location = models.CharField("link or place", max_length=500, blank=True)
+    interviewer = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Bumped each time the confirmed time changes; reminders are planned for one version.
+    version = models.PositiveIntegerField(default=0)
+    attended_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        indexes = [models.Index(fields=["incident", "requested_at"], name="reschedule_incident_at")]
+        constraints = [
+            models.CheckConstraint(
+                name="reschedule_confirmed_has_slot",
+                condition=Q(confirmed_at__isnull=True)
+                | (
+                    Q(start__isnull=False, duration_minutes__isnull=False)
+                    & ~Q(time_zone="")
+                    & Q(version__gte=1)
+                ),
+            ),
+            models.CheckConstraint(
+                name="reschedule_attended_was_confirmed",
+                condition=Q(attended_at__isnull=True) | Q(confirmed_at__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="reschedule_duration_positive",
+                condition=Q(duration_minutes__isnull=True) | Q(duration_minutes__gte=1),
+            ),
+        ]
+
+    def __str__(self):
+        return f"Reschedule #{self.pk} for {self.incident}"
+
+    @property
+    def is_confirmed(self):
+        return self.confirmed_at is not None and self.cancelled_at is None
+
+    @property
+    def end(self):
+        from datetime import timedelta
+
+        if self.start is None or self.duration_minutes is None:
+            return None
+        return self.start + timedelta(minutes=self.duration_minutes)
+
+
+class ProposedSlot(models.Model):
+    reschedule = models.ForeignKey(Reschedule, on_delete=models.CASCADE, related_name="slots")
+    start = models.DateTimeField(help_text="UTC")
+    time_zone = models.CharField(max_length=64, validators=[validate_zone])
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["reschedule", "position"], name="slot_unique_position")
+        ]
+
+    def __str__(self):
+        return f"Slot {self.position + 1} at {self.start:%Y-%m-%d %H:%M} UTC"
+
+
+class Safeguard(models.Model):
+    class Kind(models.TextChoices):
+        DUPLICATE_ALARMS = "duplicate_alarms", "Alarms on two devices, 24 h and 1 h before"
+        BOTH_ZONES = "both_zones", "Both time zones written in the calendar invite"
+        CONFIRMATION_SENT = "confirmation_sent", "Written confirmation sent (date, time, zone, link)"
+        CONFIRM_DAY_BEFORE = "confirm_day_before", "Re-confirm 24 h before and on the morning"
+        TECH_CHECK = "tech_check", "Tech check 30–60 minutes before (camera, mic, connection)"
+        TRAVEL_BUFFER = "travel_buffer", "Travel buffer blocked in the calendar"
+        PREP_BLOCK = "prep_block", "Preparation time blocked (three stories, fit summary, questions)"
+        PARTNER = "partner", "Accountability partner reminds you the night before"
+        JOIN_EARLY = "join_early", "Join 10–15 minutes early"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="safeguards")
+    kind = models.CharField(max_length=24, choices=Kind)
+    done_at = models.DateTimeField(null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "kind"], name="safeguard_unique_kind")
+        ]
+
+    def __str__(self):
+        return self.get_kind_display()
+
+
+class PromisedMaterial(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "To deliver"
+        DELIVERED = "delivered", "Delivered"
+        DROPPED = "dropped", "Dropped"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="materials")
+    description = models.CharField(max_length=200)
+    due_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+
+    def __str__(self):
+        return self.description
+
+
+class TimelineEvent(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=40)
+    message = models.CharField(max_length=500)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["incident", "at"], name="timeline_incident_at")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.message}"

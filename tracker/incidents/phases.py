@@ -1,0 +1,263 @@
+"""The phase rules: contain -> correct -> consolidate -> closed.
+
+Pure: plain data in, plain data out; no ORM and no clock (`now` is passed in). This module is the
+only place that decides a transition; services ask it and then write what it said.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+CONTAIN, CORRECT, CONSOLIDATE, CLOSED = "contain", "correct", "consolidate", "closed"
+PHASES = (CONTAIN, CORRECT, CONSOLIDATE, CLOSED)
+OPEN_PHASES = (CONTAIN, CORRECT, CONSOLIDATE)
+
+RECOVERED, DECLINED, NO_RESPONSE, MOVED_ON = "recovered", "declined", "no_response", "moved_on"
+
+# Outreach channels that count as the first apology (a message is not enough on its own).
+APOLOGY_CHANNELS = frozenset({"call", "voicemail", "email"})
+FIRST_HOUR = timedelta(hours=1)
+
+
+class TransitionRefused(Exception):
+    """The rules do not allow this step now; the message says why, for the person."""
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the rules need to know about one incident."""
+
+    phase: str
+    outcome: str = ""
+    apology_recorded: bool = False
+    reschedule_requested: bool = False
+    reply: str = ""  # the open reschedule's reply: "", pending, accepted, declined, no_response
+    followed_up: bool = False
+    confirmed: bool = False
+    confirmed_start: datetime | None = None
+    attended: bool = False
+    thank_you_sent: bool = False
+    materials_open: int = 0
+    lessons_recorded: bool = False
+
+
+@dataclass(frozen=True)
+class Transition:
+    phase: str
+    outcome: str = ""
+
+    def changes(self, facts: Facts) -> bool:
+        return (self.phase, self.outcome) != (facts.phase, facts.outcome)
+
+
+@dataclass(frozen=True)
+class Action:
+    """A next step for the person: a code the UI maps to a form or page, and its label."""
+
+    code: str
+    label: str
+
+
+def require_open(facts: Facts, what: str) -> None:
+    if facts.phase == CLOSED:
+        raise TransitionRefused(f"This incident is closed; reopen it to {what}.")
+
+
+def on_outreach(facts: Facts, *, channel: str, purpose: str) -> Transition:
+    """The first apology by call, voicemail or email moves contain to correct.
+
+    Outreach on a closed incident is only a log entry (a gracious reply to a decline, a
+    keeping-in-touch note) and changes nothing.
+    """
+    stay = Transition(facts.phase, facts.outcome)
+    if facts.phase == CONTAIN and channel in APOLOGY_CHANNELS:
+        return Transition(CORRECT)
+    return stay
+
+
+def on_reschedule_request(facts: Facts) -> Transition:
+    require_open(facts, "ask for a new time")
+    if facts.phase == CONSOLIDATE:
+        raise TransitionRefused("The rescheduled interview already took place.")
+    return Transition(facts.phase)
+
+
+def on_reply(facts: Facts, *, reply: str) -> Transition:
+    """A decline closes the incident; "no response" closes it only after one follow-up."""
+    require_open(facts, "record a reply")
+    if facts.phase == CONSOLIDATE:
+        raise TransitionRefused("The rescheduled interview already took place.")
+    if not facts.reschedule_requested:
+        raise TransitionRefused("There is no reschedule request to reply to.")
+    if reply == "declined":
+        return Transition(CLOSED, DECLINED)
+    if reply == "no_response":
+        if not facts.followed_up:
+            raise TransitionRefused(
+                "Send one follow-up before recording that nobody answered."
+            )
+        return Transition(CLOSED, NO_RESPONSE)
+    if reply == "accepted":
+        return Transition(facts.phase)
+    raise TransitionRefused(f"Unknown reply “{reply}”.")
+
+
+def on_confirm(facts: Facts, *, start: datetime, now: datetime) -> Transition:
+    require_open(facts, "confirm a new time")
+    if facts.phase == CONTAIN:
+        raise TransitionRefused("Record your apology (call, voicemail or email) first.")
+    if facts.phase == CONSOLIDATE:
+        raise TransitionRefused("The rescheduled interview already took place.")
+    if start <= now:
+        raise TransitionRefused("The confirmed time is in the past.")
+    return Transition(facts.phase)
+
+
+def on_attended(facts: Facts, *, now: datetime) -> Transition:
+    require_open(facts, "mark the interview attended")
+    if facts.phase != CORRECT or not facts.confirmed or facts.confirmed_start is None:
+        raise TransitionRefused("Confirm the rescheduled interview first.")
+    if facts.confirmed_start > now:
+        raise TransitionRefused("The rescheduled interview has not started yet.")
+    return Transition(CONSOLIDATE)
+
+
+def on_thank_you(facts: Facts) -> Transition:
+    if facts.phase != CONSOLIDATE:
+        raise TransitionRefused("The thank-you note comes after the rescheduled interview.")
+    return Transition(facts.phase)
+
+
+def close_blockers(facts: Facts, outcome: str) -> list[str]:
+    """Why `outcome` cannot be recorded now; empty when it can."""
+    if facts.phase == CLOSED:
+        return ["The incident is already closed."]
+    if outcome == MOVED_ON:
+        return []
+    if outcome == DECLINED:
+        return [] if facts.phase in (CORRECT, CONSOLIDATE) else ["Nobody has replied yet."]
+    if outcome == NO_RESPONSE:
+        if facts.phase != CORRECT or not facts.reschedule_requested:
+            return ["Ask for a new time first."]
+        return [] if facts.followed_up else ["Send one follow-up before giving up on a reply."]
+    if outcome == RECOVERED:
+        blockers = []
+        if facts.phase != CONSOLIDATE:
+            return ["Attend the rescheduled interview first."]
+        if not facts.thank_you_sent:
+            blockers.append("Send the thank-you note.")
+        if facts.materials_open:
+            blockers.append(
+                f"Deliver or drop the {facts.materials_open} promised item(s) still open."
+            )
+        if not facts.lessons_recorded:
+            blockers.append("Write down the lessons.")
+        return blockers
+    return [f"Unknown outcome “{outcome}”."]
+
+
+def on_close(facts: Facts, *, outcome: str) -> Transition:
+    blockers = close_blockers(facts, outcome)
+    if blockers:
+        raise TransitionRefused(" ".join(blockers))
+    return Transition(CLOSED, outcome)
+
+
+def on_reopen(facts: Facts) -> Transition:
+    """A reopened incident goes back to the phase its facts put it in; the record stays."""
+    if facts.phase != CLOSED:
+        raise TransitionRefused("The incident is not closed.")
+    if facts.attended:
+        return Transition(CONSOLIDATE)
+    if facts.apology_recorded:
+        return Transition(CORRECT)
+    return Transition(CONTAIN)
+
+
+def next_actions(facts: Facts) -> list[Action]:
+    """What the person should do next, most urgent first."""
+    if facts.phase == CONTAIN:
+        return [
+            Action("apology", "Call, leave a voicemail or send the apology email"),
+            Action("outreach", "Record the call, voicemail or email you made"),
+        ]
+    if facts.phase == CORRECT:
+        if not facts.reschedule_requested and not facts.confirmed:
+            return [Action("request", "Propose two or three new times")]
+        if facts.confirmed:
+            return [
+                Action("safeguards", "Work through the safeguards checklist"),
+                Action("attended", "Mark the rescheduled interview attended"),
+            ]
+        if facts.reply == "accepted":
+            return [Action("confirm", "Confirm the agreed time in writing")]
+        actions = [Action("reply", "Record their reply")]
+        if not facts.followed_up:
+            actions.append(Action("follow_up", "No answer yet? Send one follow-up"))
+        else:
+            actions.append(Action("close_no_response", "Still nothing? Close as no response"))
+        return actions
+    if facts.phase == CONSOLIDATE:
+        actions = []
+        if not facts.thank_you_sent:
+            actions.append(Action("thank_you", "Send the thank-you note today"))
+        if facts.materials_open:
+            actions.append(Action("materials", "Deliver the promised materials"))
+        if not facts.lessons_recorded:
+            actions.append(Action("lessons", "Write down the lessons"))
+        if not actions:
+            actions.append(Action("close", "Close the incident as recovered"))
+        return actions
+    return [Action("reopen", "Reopen if the door opens again")]
+
+
+@dataclass(frozen=True)
+class FirstHourClock:
+    minutes: int  # since discovery, up to the first outreach if there was one
+    running: bool  # no outreach yet
+    within_hour: bool  # the first outreach happened (or can still happen) inside the hour
+    minutes_left: int  # before the hour is up; 0 once it is
+
+
+def first_hour_clock(
+    *, discovered_at: datetime, first_outreach_at: datetime | None, now: datetime
+) -> FirstHourClock:
+    end = first_outreach_at or now
+    elapsed = max(end - discovered_at, timedelta(0))
+    minutes = int(elapsed.total_seconds() // 60)
+    within = elapsed <= FIRST_HOUR
+    left = max(FIRST_HOUR - elapsed, timedelta(0)) if first_outreach_at is None else timedelta(0)
+    return FirstHourClock(
+        minutes=minutes,
+        running=first_outreach_at is None,
+        within_hour=within,
+        minutes_left=int(left.total_seconds() // 60),
+    )
+
+
+# The safeguards checklist of the Correct phase, seeded by cause; the first ones matter most.
+_BASE_SAFEGUARDS = ("duplicate_alarms", "confirmation_sent", "confirm_day_before", "prep_block")
+_SAFEGUARDS_BY_CAUSE = {
+    "personal": ("duplicate_alarms", "partner", "join_early"),
+    "transit": ("travel_buffer", "join_early"),
+    "technical": ("tech_check", "join_early"),
+    "emergency": ("partner",),
+    "timezone": ("both_zones", "duplicate_alarms"),
+    "calendar": ("both_zones", "duplicate_alarms", "confirm_day_before"),
+    "other": ("join_early",),
+}
+
+
+def safeguards_for(*, cause: str, format: str) -> list[str]:
+    """The safeguard kinds to seed for an incident, cause-specific ones first, no repeats."""
+    kinds = list(_SAFEGUARDS_BY_CAUSE.get(cause, ())) + list(_BASE_SAFEGUARDS)
+    if format == "video":
+        kinds.append("tech_check")
+    if format == "onsite":
+        kinds.append("travel_buffer")
+    seen: list[str] = []
+    for k in kinds:
+        if k not in seen:
+            seen.append(k)
+    return seen

@@ -1,0 +1,148 @@
+"""Time zones: IANA names, local wall times to instants, and an instant shown in two zones.
+
+Pure: no ORM, no clock. Instants are stored in UTC with the IANA zone they were agreed in.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+from django.core.exceptions import ValidationError
+
+
+@lru_cache(maxsize=1)
+def zone_names() -> tuple[str, ...]:
+    """Every IANA zone this machine knows, sorted, without the legacy aliases."""
+    names = zoneinfo.available_timezones()
+    return tuple(
+        sorted(
+            n
+            for n in names
+            if "/" in n and not n.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/"))
+        )
+        + ["UTC"]
+    )
+
+
+@lru_cache(maxsize=1)
+def zone_choices() -> list[tuple[str, str]]:
+    return [(n, n.replace("_", " ")) for n in zone_names()]
+
+
+def is_zone(name: str) -> bool:
+    return name in zoneinfo.available_timezones()
+
+
+def validate_zone(name: str) -> None:
+    if not is_zone(name):
+        raise ValidationError("“%(name)s” is not a known IANA time zone.", params={"name": name})
+
+
+def get_zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)
+
+
+class NonexistentLocalTime(ValueError):
+    """The wall time falls in a gap (clocks spring forward)."""
+
+    def __init__(self, local: datetime, zone: str):
+        self.local, self.zone = local, zone
+        before, after = gap_bounds(local, zone)
+        super().__init__(
+            f"{local:%Y-%m-%d %H:%M} does not exist in {zone}: clocks jump from "
+            f"{before:%H:%M} to {after:%H:%M} that day."
+        )
+
+
+class AmbiguousLocalTime(ValueError):
+    """The wall time happens twice (clocks fall back); `choices` holds both instants."""
+
+    def __init__(self, local: datetime, zone: str):
+        self.local, self.zone = local, zone
+        z = get_zone(zone)
+        self.choices = (local.replace(tzinfo=z, fold=0), local.replace(tzinfo=z, fold=1))
+        a, b = self.choices
+        super().__init__(
+            f"{local:%Y-%m-%d %H:%M} happens twice in {zone}: first at UTC{_offset(a)} "
+            f"({a.tzname()}), then again at UTC{_offset(b)} ({b.tzname()}). Say which one is meant."
+        )
+
+
+def _offset(dt: datetime) -> str:
+    off = dt.utcoffset() or timedelta(0)
+    sign = "+" if off >= timedelta(0) else "-"
+    minutes = abs(int(off.total_seconds())) // 60
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def gap_bounds(local: datetime, zone: str) -> tuple[datetime, datetime]:
+    """For a wall time inside a gap: the first wall minute of the gap and the first after it."""
+    z = get_zone(zone)
+    edge = local.replace(tzinfo=None, second=0, microsecond=0)
+    # Gaps are at most a few hours, so walking minute by minute is cheap and exact.
+    lo = edge
+    while _in_gap(lo - timedelta(minutes=1), z):
+        lo -= timedelta(minutes=1)
+    hi = edge
+    while _in_gap(hi, z):
+        hi += timedelta(minutes=1)
+    return lo, hi
+
+
+def _in_gap(naive: datetime, z: zoneinfo.ZoneInfo) -> bool:
+    aware = naive.replace(tzinfo=z)
+    return aware.astimezone(UTC).astimezone(z).replace(tzinfo=None) != naive
+
+
+def resolve_local(local: datetime, zone: str, *, fold: int | None = None) -> datetime:
+    """Turn a naive wall time in `zone` into an aware instant.
+
+    Raises NonexistentLocalTime inside a spring-forward gap, and AmbiguousLocalTime in a
+    fall-back overlap unless `fold` (0 = the first, 1 = the second) says which is meant.
+    """
+    z = get_zone(zone)
+    naive = local.replace(tzinfo=None)
+    if _in_gap(naive, z):
+        raise NonexistentLocalTime(naive, zone)
+    first, second = naive.replace(tzinfo=z, fold=0), naive.replace(tzinfo=z, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        if fold is None:
+            raise AmbiguousLocalTime(naive, zone)
+        return second if fold else first
+    return first
+
+
+@dataclass(frozen=True)
+class ZonedTime:
+    """One instant as seen in one zone."""
+
+    local: datetime
+    zone: str
+
+    @property
+    def abbreviation(self) -> str:
+        return self.local.tzname() or ""
+
+    def __str__(self) -> str:
+        return format_local(self.local, self.zone)
+
+
+def format_local(instant: datetime, zone: str) -> str:
+    """'Tue 3 Mar 2026, 14:30 CET (Europe/Berlin)'."""
+    local = instant.astimezone(get_zone(zone))
+    abbr = local.tzname() or ""
+    label = zone.replace("_", " ")
+    abbr_part = f" {abbr}" if abbr and not abbr.startswith(("+", "-")) else f" UTC{_offset(local)}"
+    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}{abbr_part} ({label})"
+
+
+def in_zones(instant: datetime, *zones: str) -> list[ZonedTime]:
+    """The instant in each distinct zone, in the order given."""
+    seen: list[str] = []
+    for z in zones:
+        if z and z not in seen:
+            seen.append(z)
+    return [ZonedTime(instant.astimezone(get_zone(z)), z) for z in seen]
