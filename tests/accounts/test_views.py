@@ -1,0 +1,387 @@
+"""Sign-up, profile, log in/out, password change and reset, through the pages."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery"
+NEW_PASSWORD = "a quite different staple 42"
+
+
+def sign_up_data(**overrides):
+    data = {
+        "username": "maria",
+        "email": "maria@example.com",
+        "password1": "plum tree harbour 71",
+        "password2": "plum tree harbour 71",
+        "time_zone": "Europe/Berlin",
+    }
+    data.update(overrides)
+    return data
+
+
+def profile_data(**overrides):
+    data = {
+        "full_name": "Maria Lopez",
+        "phone": "+49 30 1234567",
+        "time_zone": "America/Chicago",
+        "partner_email": "sam@example.org",
+        "reminders": ["before_24h", "before_1h"],
+    }
+    data.update(overrides)
+    return data
+
+
+def _selected_zone(html: str) -> str:
+    select = re.search(r'<select name="time_zone".*?</select>', html, re.S).group(0)
+    return re.search(r'<option value="([^"]*)"[^>]*selected', select).group(1)
+
+
+# Sign up
+
+
+def test_sign_up_page_is_reachable_logged_out_and_preselects_utc(client):
+    response = client.get(reverse("signup"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert _selected_zone(html) == "UTC"
+    assert 'data-zone-guess="preselect"' in html
+    assert "accounts/zone-guess.js" in html
+    assert "<script>" not in html  # no inline script: the page must pass a strict CSP
+
+
+def test_sign_up_creates_the_account_logs_in_and_goes_to_the_dashboard(client):
+    response = client.post(reverse("signup"), sign_up_data())
+
+    assert response.status_code == 302
+    assert response.url == reverse("dashboard")
+    user = get_user_model().objects.get(username="maria")
+    assert user.email == "maria@example.com"
+    assert user.check_password("plum tree harbour 71")
+    assert user.profile.time_zone == "Europe/Berlin"
+    assert int(client.session["_auth_user_id"]) == user.pk
+    assert client.get(reverse("profile")).status_code == 200
+
+
+def test_sign_up_then_profile_edit_end_to_end(client):
+    client.post(reverse("signup"), sign_up_data())
+    response = client.post(reverse("profile"), profile_data(), follow=True)
+
+    assert response.status_code == 200
+    assert "Profile saved." in response.content.decode()
+    profile = get_user_model().objects.get(username="maria").profile
+    assert profile.full_name == "Maria Lopez"
+    assert profile.time_zone == "America/Chicago"
+
+
+def test_sign_up_with_an_unknown_zone_rerenders_with_a_message_and_keeps_the_input(client):
+    response = client.post(reverse("signup"), sign_up_data(time_zone="Mars/Olympus_Mons"))
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert "“Mars/Olympus_Mons” is not a known IANA time zone" in html
+    assert 'value="maria"' in html
+    assert 'value="maria@example.com"' in html
+    assert _selected_zone(html) == "Mars/Olympus_Mons"
+    assert 'data-zone-guess="keep"' in html
+    assert not get_user_model().objects.filter(username="maria").exists()
+
+
+def test_sign_up_refuses_mismatched_passwords(client):
+    response = client.post(reverse("signup"), sign_up_data(password2="something else 99"))
+
+    assert response.status_code == 200
+    assert "The two password fields didn’t match." in response.content.decode()
+    assert not get_user_model().objects.filter(username="maria").exists()
+
+
+def test_sign_up_refuses_a_weak_password(client):
+    response = client.post(reverse("signup"), sign_up_data(password1="password",
+                                                           password2="password"))
+
+    assert response.status_code == 200
+    assert "This password is too common." in response.content.decode()
+
+
+def test_sign_up_refuses_a_username_taken_in_another_case(client):
+    UserFactory(username="maria")
+    response = client.post(reverse("signup"), sign_up_data(username="MARIA",
+                                                           email="other@example.com"))
+
+    assert response.status_code == 200
+    assert "A user with that username already exists." in response.content.decode()
+    assert get_user_model().objects.count() == 1
+
+
+def test_sign_up_refuses_an_email_already_in_use(client):
+    UserFactory(username="first", email="maria@example.com")
+    response = client.post(reverse("signup"), sign_up_data(email="Maria@Example.com"))
+
+    assert response.status_code == 200
+    assert "An account already uses this email address." in response.content.decode()
+    assert not get_user_model().objects.filter(username="maria").exists()
+
+
+def test_sign_up_refuses_an_over_long_username_and_keeps_the_rest(client):
+    response = client.post(reverse("signup"), sign_up_data(username="m" * 151))
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert "Ensure this value has at most 150 characters" in html
+    assert 'value="maria@example.com"' in html
+
+
+def test_sign_up_without_csrf_token_is_refused():
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("signup"), sign_up_data())
+
+    assert response.status_code == 403
+    assert not get_user_model().objects.filter(username="maria").exists()
+
+
+def test_signed_in_person_opening_sign_up_goes_to_the_dashboard(client, user):
+    client.force_login(user)
+    response = client.get(reverse("signup"))
+
+    assert response.status_code == 302
+    assert response.url == reverse("dashboard")
+
+
+# Profile
+
+
+def test_profile_needs_a_login(client):
+    response = client.get(reverse("profile"))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_profile_shows_the_saved_values_and_reminder_choices(client, user):
+    user.profile.reminders_off = ["follow_up", "thank_you_last_call"]
+    user.profile.partner_email = "sam@example.org"
+    user.profile.save()
+    client.force_login(user)
+
+    html = client.get(reverse("profile")).content.decode()
+
+    assert _selected_zone(html) == "America/Chicago"
+    assert 'value="sam@example.org"' in html
+    checked = set(re.findall(r'name="reminders" value="(\w+)"[^>]*checked', html))
+    assert checked == {"first_hour", "before_24h", "before_1h", "thank_you"}
+    assert "First-hour nudge" in html and "Thank-you last call" in html
+    assert 'data-zone-guess="suggest"' in html
+
+
+def test_profile_saves_every_field_and_stores_the_kinds_turned_off(client, user):
+    client.force_login(user)
+    response = client.post(reverse("profile"), profile_data())
+
+    assert response.status_code == 302
+    assert response.url == reverse("profile")
+    user.profile.refresh_from_db()
+    assert user.profile.full_name == "Maria Lopez"
+    assert user.profile.phone == "+49 30 1234567"
+    assert user.profile.time_zone == "America/Chicago"
+    assert user.profile.partner_email == "sam@example.org"
+    assert user.profile.reminders_off == [
+        "first_hour", "follow_up", "thank_you", "thank_you_last_call",
+    ]
+    assert not user.profile.wants("first_hour")
+    assert user.profile.wants("before_24h")
+
+
+def test_profile_with_every_reminder_unticked_turns_them_all_off(client, user):
+    client.force_login(user)
+    data = profile_data()
+    del data["reminders"]
+    client.post(reverse("profile"), data)
+
+    user.profile.refresh_from_db()
+    assert len(user.profile.reminders_off) == 6
+
+
+def test_profile_with_an_unknown_zone_rerenders_with_a_message_and_keeps_the_input(client, user):
+    client.force_login(user)
+    response = client.post(reverse("profile"),
+                           profile_data(time_zone="Europe/Atlantis", full_name="Kept Name"))
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert "“Europe/Atlantis” is not a known IANA time zone" in html
+    assert 'value="Kept Name"' in html
+    assert _selected_zone(html) == "Europe/Atlantis"
+    user.profile.refresh_from_db()
+    assert user.profile.time_zone == "America/Chicago"
+    assert user.profile.full_name != "Kept Name"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("full_name", "Maria\r\nBcc: victim@example.com", "Line breaks and control characters"),
+        ("full_name", "x" * 121, "Ensure this value has at most 120 characters"),
+        ("phone", "call me maybe", "Write the number with digits"),
+        ("partner_email", "not-an-address", "Enter a valid email address."),
+        ("time_zone", "", "This field is required."),
+        ("reminders", ["first_hour", "carrier_pigeon"], "Select a valid choice."),
+    ],
+)
+def test_profile_refuses_bad_input_with_a_message(client, user, field, value, message):
+    client.force_login(user)
+    response = client.post(reverse("profile"), profile_data(**{field: value}))
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    user.profile.refresh_from_db()
+    assert user.profile.full_name != "Maria Lopez"
+
+
+def test_profile_refuses_the_persons_own_address_as_partner(client, user):
+    client.force_login(user)
+    response = client.post(reverse("profile"), profile_data(partner_email=user.email.upper()))
+
+    assert "That is your own address." in response.content.decode()
+
+
+def test_profile_accepts_a_phone_number_with_an_extension(client, user):
+    client.force_login(user)
+    client.post(reverse("profile"), profile_data(phone="+1 (312) 555-0199 ext 12"))
+
+    user.profile.refresh_from_db()
+    assert user.profile.phone == "+1 (312) 555-0199 ext 12"
+
+
+# Log in and out
+
+
+def test_login_page_is_reachable_logged_out_and_links_to_sign_up_and_reset(client):
+    html = client.get(reverse("login")).content.decode()
+
+    assert reverse("signup") in html
+    assert reverse("password_reset") in html
+
+
+def test_login_with_the_right_password_goes_to_the_dashboard(client, user):
+    response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert response.url == reverse("dashboard")
+    assert int(client.session["_auth_user_id"]) == user.pk
+
+
+def test_login_with_a_wrong_password_rerenders_with_a_message(client, user):
+    response = client.post(reverse("login"), {"username": user.username, "password": "nope"})
+
+    assert response.status_code == 200
+    assert "Please enter a correct username and password." in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_follows_next_to_the_page_asked_for(client, user):
+    response = client.post(
+        reverse("login"),
+        {"username": user.username, "password": PASSWORD, "next": reverse("profile")},
+    )
+
+    assert response.url == reverse("profile")
+
+
+def test_logout_by_post_ends_the_session_and_goes_to_login(client, user):
+    client.force_login(user)
+    response = client.post(reverse("logout"))
+
+    assert response.status_code == 302
+    assert response.url == reverse("login")
+    assert "_auth_user_id" not in client.session
+    assert client.get(reverse("profile")).status_code == 302
+
+
+# Password change
+
+
+def test_password_change_needs_the_old_password_and_keeps_the_person_logged_in(client, user):
+    client.force_login(user)
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    assert response.status_code == 302
+    assert response.url == reverse("password_change_done")
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+    assert client.get(reverse("password_change_done")).status_code == 200
+
+
+def test_password_change_with_a_wrong_old_password_rerenders_with_a_message(client, user):
+    client.force_login(user)
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": "wrong", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    assert response.status_code == 200
+    assert "Your old password was entered incorrectly." in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+# Password reset
+
+
+def test_password_reset_mails_a_working_link_to_a_known_address(client, user):
+    response = client.post(reverse("password_reset"), {"email": user.email})
+
+    assert response.status_code == 302
+    assert response.url == reverse("password_reset_done")
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [user.email]
+    assert message.subject == "Reset your password for the interview tracker"
+    assert "\n" not in message.subject
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", message.body).group(1)
+    assert user.username in message.body
+
+    # The link leads to the form for a new password, and the new password works.
+    form_page = client.get(link, follow=True)
+    assert "Choose a new password" in form_page.content.decode()
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        follow=True,
+    )
+    assert "Your new password is set" in done.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+
+
+def test_password_reset_answers_the_same_for_an_unknown_address(client, user):
+    known = client.post(reverse("password_reset"), {"email": user.email}, follow=True)
+    unknown = client.post(reverse("password_reset"), {"email": "nobody@example.com"},
+                          follow=True)
+
+    assert len(mail.outbox) == 1
+    assert known.redirect_chain == unknown.redirect_chain
+    assert known.status_code == unknown.status_code == 200
+    assert known.content == unknown.content
+    assert "If an account uses the address you gave" in unknown.content.decode()
+
+
+def test_a_used_reset_link_says_it_no_longer_works(client, user):
+    client.post(reverse("password_reset"), {"email": user.email})
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+    page = client.get(link, follow=True)
+    client.post(page.redirect_chain[-1][0],
+                {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+
+    again = client.get(link, follow=True)
+    assert "This link no longer works" in again.content.decode()
