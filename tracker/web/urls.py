@@ -1,6 +1,29 @@
 from django.urls import include, path
 
+from . import views
+
 urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("history/", views.history, name="history"),
+    path("incidents/new/", views.incident_log, name="incident_log"),
+    path("incidents/<int:pk>/", views.incident_detail, name="incident_detail"),
+    path("incidents/<int:pk>/contacts/add/", views.contact_add, name="contact_add"),
+    path("incidents/<int:pk>/outreach/add/", views.outreach_add, name="outreach_add"),
+    path("incidents/<int:pk>/reschedule/", views.reschedule_request, name="reschedule_request"),
+    path("incidents/<int:pk>/confirm/", views.reschedule_confirm, name="reschedule_confirm"),
+    path("incidents/<int:pk>/attended/", views.interview_attended, name="interview_attended"),
+    path("incidents/<int:pk>/thank-you/", views.thank_you, name="thank_you"),
+    path("incidents/<int:pk>/materials/add/", views.material_add, name="material_add"),
+    path("incidents/<int:pk>/lessons/", views.lessons, name="lessons"),
+    path("incidents/<int:pk>/close/", views.incident_close, name="incident_close"),
+    path("incidents/<int:pk>/reopen/", views.incident_reopen, name="incident_reopen"),
+    path("contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
+    path("outreach/<int:pk>/", views.outreach_detail, name="outreach_detail"),
+    path("reschedules/<int:pk>/reply/", views.reschedule_reply, name="reschedule_reply"),
+    path("reschedules/<int:pk>/cancel/", views.reschedule_cancel, name="reschedule_cancel"),
+    path("slots/<int:pk>/accept/", views.slot_accept, name="slot_accept"),
+    path("safeguards/<int:pk>/toggle/", views.safeguard_toggle, name="safeguard_toggle"),
+    path("materials/<int:pk>/resolve/", views.material_resolve, name="material_resolve"),
     path("", include("tracker.web.draft_urls")),
     path("", include("tracker.web.reminder_urls")),
 ]

@@ -1,0 +1,523 @@
+"""Forms of the person's UI. They validate and convert input; the views hand the cleaned data
+to a service. No form saves a model.
+
+A local time is always typed as a wall time plus an IANA zone and turned into an instant with
+`zones.resolve_local`: a time inside a spring-forward gap is refused with the gap named, and a
+time that happens twice asks which of the two is meant (the `which` radio, keyed by offset).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from tracker.incidents import zones
+from tracker.incidents.models import (
+    Contact,
+    Incident,
+    Outreach,
+    PromisedMaterial,
+    Reschedule,
+)
+
+# Beyond these years the zone arithmetic can overflow; nobody schedules an interview there.
+MIN_YEAR, MAX_YEAR = 2000, 2100
+# A missed interview is in the past; a little ahead is allowed for "I am going to miss it".
+LOG_AHEAD = timedelta(hours=12)
+WALL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
+ZONE_LIST_ID = "iana-zones"
+
+
+def offset_label(dt: datetime) -> str:
+    """'+02:00' for an aware datetime: the value of a `which` choice."""
+    off = dt.utcoffset() or timedelta(0)
+    sign = "+" if off >= timedelta(0) else "-"
+    minutes = abs(int(off.total_seconds())) // 60
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _lower_zone_map() -> dict[str, str]:
+    names = {name.lower(): name for name in zones.zone_names()}
+    names.update({name.lower().replace("_", " "): name for name in zones.zone_names()})
+    return names
+
+
+_ZONES_BY_LOWER: dict[str, str] | None = None
+
+
+def normalise_zone(value: str) -> str:
+    """'europe/berlin' or 'America/New York' -> the IANA spelling; unknown names unchanged."""
+    global _ZONES_BY_LOWER
+    if _ZONES_BY_LOWER is None:
+        _ZONES_BY_LOWER = _lower_zone_map()
+    return _ZONES_BY_LOWER.get(value.strip().lower(), value.strip())
+
+
+class ZoneField(forms.CharField):
+    """An IANA zone typed into a text box backed by a datalist of `zones.zone_choices()`."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={
+                    "list": ZONE_LIST_ID,
+                    "autocomplete": "off",
+                    "autocapitalize": "none",
+                    "spellcheck": "false",
+                    "placeholder": "e.g. Europe/Berlin",
+                }
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        name = normalise_zone(value)
+        if not zones.is_zone(name):
+            raise ValidationError(
+                "“%(name)s” is not a time zone we know. Start typing a city and pick one from "
+                "the list, e.g. Europe/Berlin or America/New_York.",
+                code="unknown_zone",
+                params={"name": value},
+            )
+        return name
+
+
+class WallTimeField(forms.DateTimeField):
+    """A naive wall-clock date and time; the zone comes from a sibling ZoneField.
+
+    Django's DateTimeField would attach the server's zone; here the wall time stays naive until
+    `zones.resolve_local` gives it the zone the person chose.
+    """
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    default_error_messages = {
+        "invalid": "Enter a date and time, e.g. 2026-03-02 14:30.",
+        "range": f"Enter a date between {MIN_YEAR} and {MAX_YEAR}.",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", WALL_FORMATS)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            result = value.replace(tzinfo=None)
+        else:
+            text = str(value).strip()
+            result = None
+            for fmt in self.input_formats:
+                try:
+                    result = datetime.strptime(text, fmt)  # noqa: DTZ007 - a wall time
+                    break
+                except (TypeError, ValueError):
+                    continue
+            if result is None:
+                raise ValidationError(self.error_messages["invalid"], code="invalid")
+        if not MIN_YEAR <= result.year <= MAX_YEAR:
+            raise ValidationError(self.error_messages["range"], code="range")
+        return result
+
+
+def wall_time_in(instant: datetime, zone: str) -> str:
+    """The value of a WallTimeField showing `instant` in `zone` (for initial data)."""
+    return instant.astimezone(zones.get_zone(zone)).strftime("%Y-%m-%dT%H:%M")
+
+
+class ZonedTimeMixin:
+    """Resolves one wall time + zone pair of a form into an aware UTC instant.
+
+    A form using it declares `wall_field`, `zone_field` and a `which` field (hidden until a
+    time turns out to be ambiguous), and calls `resolve_zoned()` from `clean()`.
+    """
+
+    wall_field = "start"
+    zone_field = "time_zone"
+
+    def resolve_zoned(self) -> datetime | None:
+        wall = self.cleaned_data.get(self.wall_field)
+        zone = self.cleaned_data.get(self.zone_field)
+        if wall is None or not zone:
+            return None
+        try:
+            return zones.resolve_local(wall, zone).astimezone(UTC)
+        except zones.NonexistentLocalTime as exc:
+            self.add_error(self.wall_field, str(exc))
+            return None
+        except zones.AmbiguousLocalTime as exc:
+            choices = [
+                (offset_label(c), self._which_label(c, i)) for i, c in enumerate(exc.choices)
+            ]
+            chosen = (self.data.get(self.add_prefix("which")) or "").strip()
+            self.fields["which"] = forms.ChoiceField(
+                label="Which one do you mean?",
+                choices=choices,
+                widget=forms.RadioSelect,
+                required=False,
+            )
+            # The hidden field's BoundField was cached while cleaning; render the radio instead.
+            self._bound_fields_cache.pop("which", None)
+            offsets = [value for value, _ in choices]
+            if chosen in offsets:
+                return exc.choices[offsets.index(chosen)].astimezone(UTC)
+            self.add_error("which", str(exc))
+            return None
+
+    @staticmethod
+    def _which_label(dt: datetime, index: int) -> str:
+        when = "the first time, before the clocks go back" if index == 0 else (
+            "the second time, after the clocks go back"
+        )
+        return f"{dt:%H:%M} {dt.tzname()} (UTC{offset_label(dt)}), {when}"
+
+
+def _which_field():
+    return forms.CharField(required=False, widget=forms.HiddenInput, max_length=6)
+
+
+class IncidentLogForm(ZonedTimeMixin, forms.Form):
+    """'I missed an interview': few required fields, everything else defaulted."""
+
+    wall_field = "interview_at"
+    zone_field = "interview_tz"
+
+    company = forms.CharField(max_length=120)
+    role = forms.CharField(max_length=120, label="Role you interviewed for")
+    interview_at = WallTimeField(label="When the interview was (its local time)")
+    interview_tz = ZoneField(label="Time zone the interview was set in")
+    which = _which_field()
+    candidate_tz = ZoneField(label="Your time zone")
+    format = forms.ChoiceField(choices=Incident.Format.choices, initial=Incident.Format.VIDEO)
+    cause = forms.ChoiceField(
+        choices=[("", "Choose what happened")] + list(Incident.Cause.choices),
+        label="What happened",
+    )
+    discovered_minutes_ago = forms.IntegerField(
+        label="You realised it … minutes ago",
+        min_value=0,
+        max_value=7 * 24 * 60,
+        required=False,
+        initial=0,
+        help_text="Leave 0 if you just realised; the first-hour clock starts then.",
+    )
+    contact_name = forms.CharField(max_length=120, required=False, label="Interviewer or recruiter")
+    contact_role = forms.ChoiceField(
+        choices=Contact.Role.choices, initial=Contact.Role.INTERVIEWER, required=False,
+        label="Their role",
+    )
+    contact_email = forms.EmailField(max_length=254, required=False, label="Their email")
+    contact_phone = forms.CharField(max_length=40, required=False, label="Their phone")
+
+    def __init__(self, *args, now: datetime, **kwargs):
+        self.now = now
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        instant = self.resolve_zoned()
+        if instant is not None and instant > self.now + LOG_AHEAD:
+            self.add_error(
+                "interview_at",
+                "That is more than 12 hours from now. Log an interview once it is missed; check "
+                "the date and the zone.",
+            )
+            instant = None
+        cleaned["interview_instant"] = instant
+        minutes = cleaned.get("discovered_minutes_ago") or 0
+        cleaned["discovered_at"] = self.now - timedelta(minutes=minutes)
+        if instant is not None and cleaned["discovered_at"] < instant - LOG_AHEAD:
+            self.add_error(
+                "discovered_minutes_ago", "That is long before the interview itself."
+            )
+        if cleaned.get("contact_email") and not cleaned.get("contact_name"):
+            self.add_error("contact_name", "Give the name that goes with this email.")
+        return cleaned
+
+    def service_kwargs(self) -> dict:
+        c = self.cleaned_data
+        return {
+            "company": c["company"],
+            "role": c["role"],
+            "interview_at": c["interview_instant"],
+            "interview_tz": c["interview_tz"],
+            "candidate_tz": c["candidate_tz"],
+            "format": c["format"],
+            "cause": c["cause"],
+            "discovered_at": c["discovered_at"],
+            "contact_name": c["contact_name"],
+            "contact_role": c["contact_role"] or Contact.Role.INTERVIEWER,
+            "contact_email": c["contact_email"],
+            "contact_phone": c["contact_phone"],
+        }
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    role = forms.ChoiceField(choices=Contact.Role.choices, initial=Contact.Role.INTERVIEWER)
+    email = forms.EmailField(max_length=254, required=False)
+    phone = forms.CharField(max_length=40, required=False)
+    time_zone = ZoneField(required=False, label="Their time zone")
+    preferred_channel = forms.ChoiceField(
+        choices=Contact.Channel.choices, initial=Contact.Channel.ANY, label="Prefers"
+    )
+
+    @classmethod
+    def initial_for(cls, contact: Contact) -> dict:
+        return {f: getattr(contact, f) for f in cls.base_fields}
+
+
+def _contact_choices(contacts) -> list[tuple[str, str]]:
+    return [("", "—")] + [(str(c.pk), str(c)) for c in contacts]
+
+
+class ContactChoiceMixin:
+    """A choice among the incident's own contacts, resolved from the list the view passed in
+    (prefetched), so another person's contact can never be picked."""
+
+    def _setup_contacts(self, contacts, field="contact"):
+        self._contacts = {str(c.pk): c for c in contacts}
+        self.fields[field].choices = _contact_choices(contacts)
+
+    def _contact(self, field="contact") -> Contact | None:
+        key = self.cleaned_data.get(field) or ""
+        return self._contacts.get(key)
+
+
+class OutreachForm(ContactChoiceMixin, forms.Form):
+    channel = forms.ChoiceField(choices=Outreach.Channel.choices, initial=Outreach.Channel.EMAIL)
+    purpose = forms.ChoiceField(choices=Outreach.Purpose.choices, initial=Outreach.Purpose.APOLOGY)
+    result = forms.ChoiceField(choices=Outreach.Result.choices, initial=Outreach.Result.SENT)
+    contact = forms.ChoiceField(required=False, label="To")
+    minutes_ago = forms.IntegerField(
+        label="How many minutes ago", min_value=0, max_value=7 * 24 * 60, required=False,
+        initial=0,
+    )
+    subject = forms.CharField(max_length=200, required=False)
+    text = forms.CharField(
+        max_length=10000, required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label="What you said or wrote",
+    )
+
+    def __init__(self, *args, contacts=(), now: datetime, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now = now
+        self._setup_contacts(contacts)
+
+    def service_kwargs(self) -> dict:
+        c = self.cleaned_data
+        return {
+            "channel": c["channel"],
+            "purpose": c["purpose"],
+            "result": c["result"],
+            "contact": self._contact(),
+            "subject": c["subject"],
+            "text": c["text"],
+            "occurred_at": self.now - timedelta(minutes=c.get("minutes_ago") or 0),
+        }
+
+
+class SlotForm(ZonedTimeMixin, forms.Form):
+    """One proposed slot: its local time and the zone it is written in."""
+
+    start = WallTimeField(label="Date and time")
+    time_zone = ZoneField(label="Time zone")
+    which = _which_field()
+
+    def __init__(self, *args, now: datetime, optional: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now = now
+        self.optional = optional
+        if optional:
+            self.fields["start"].required = False
+            self.fields["time_zone"].required = False
+
+    def is_blank(self) -> bool:
+        return not (self.data.get(self.add_prefix("start")) or "").strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") and not cleaned.get("time_zone") and "time_zone" not in self.errors:
+            self.add_error("time_zone", "Say which time zone this time is in.")
+        instant = self.resolve_zoned()
+        if instant is not None and instant <= self.now:
+            self.add_error(
+                "start",
+                f"That time is already past ({zones.format_local(instant, cleaned['time_zone'])})"
+                ". Propose a time in the coming days.",
+            )
+            instant = None
+        cleaned["instant"] = instant
+        return cleaned
+
+
+class RescheduleRequestForm:
+    """Two or three SlotForms under one <form>: slot1 and slot2 required, slot3 optional."""
+
+    PREFIXES = ("slot1", "slot2", "slot3")
+
+    def __init__(self, data=None, *, now: datetime, zone: str, initial_starts=()):
+        self.now = now
+        self.slots = []
+        for i, prefix in enumerate(self.PREFIXES):
+            initial = {"time_zone": zone}
+            if i < len(initial_starts):
+                initial["start"] = wall_time_in(initial_starts[i], zone)
+            self.slots.append(
+                SlotForm(data, prefix=prefix, now=now, optional=i >= 2, initial=initial)
+            )
+        self.non_field_errors: list[str] = []
+
+    def is_valid(self) -> bool:
+        ok = True
+        for form in self.slots:
+            if form.optional and form.is_blank():
+                continue
+            ok = form.is_valid() and ok
+        if ok:
+            starts = [s for _, s in self.cleaned_slots()]
+            if len(set(starts)) != len(starts):
+                self.non_field_errors.append("Two proposed slots are the same time.")
+                ok = False
+        return ok
+
+    def cleaned_slots(self) -> list[tuple[datetime, str]]:
+        return [
+            (f.cleaned_data["instant"], f.cleaned_data["time_zone"])
+            for f in self.slots
+            if hasattr(f, "cleaned_data") and f.cleaned_data.get("instant")
+        ]
+
+
+class ReplyForm(forms.Form):
+    reply = forms.ChoiceField(
+        choices=[c for c in Reschedule.Reply.choices if c[0] != Reschedule.Reply.PENDING],
+        widget=forms.RadioSelect,
+        label="Their reply",
+    )
+    slot = forms.ChoiceField(
+        required=False, widget=forms.RadioSelect, label="The slot they accepted"
+    )
+
+    def __init__(self, *args, reschedule: Reschedule, person_tz: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self._slots = {str(s.pk): s for s in reschedule.slots.all()}
+        self.fields["slot"].choices = [
+            (key, " / ".join(str(z) for z in zones.in_zones(s.start, s.time_zone, person_tz)))
+            for key, s in self._slots.items()
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reply") == Reschedule.Reply.ACCEPTED:
+            slot = self._slots.get(cleaned.get("slot") or "")
+            if slot is None:
+                self.add_error("slot", "Say which of the proposed slots they accepted.")
+            cleaned["accepted_slot"] = slot
+        else:
+            cleaned["accepted_slot"] = None
+        return cleaned
+
+
+class ConfirmForm(ContactChoiceMixin, ZonedTimeMixin, forms.Form):
+    """The agreed interview, written down: start in its zone, duration, format, place."""
+
+    start = WallTimeField(label="Date and time")
+    time_zone = ZoneField(label="Time zone it was agreed in")
+    which = _which_field()
+    duration_minutes = forms.IntegerField(
+        min_value=5, max_value=8 * 60, initial=45, label="Duration (minutes)"
+    )
+    format = forms.ChoiceField(choices=Incident.Format.choices)
+    location = forms.CharField(max_length=500, required=False, label="Link or place")
+    interviewer = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, contacts=(), now: datetime, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now = now
+        self._setup_contacts(contacts, "interviewer")
+
+    def clean(self):
+        cleaned = super().clean()
+        instant = self.resolve_zoned()
+        if instant is not None and instant <= self.now:
+            self.add_error("start", "That time is already past. Enter the time you agreed on.")
+            instant = None
+        cleaned["instant"] = instant
+        return cleaned
+
+    def service_kwargs(self) -> dict:
+        c = self.cleaned_data
+        return {
+            "start": c["instant"],
+            "time_zone": c["time_zone"],
+            "duration_minutes": c["duration_minutes"],
+            "format": c["format"],
+            "location": c["location"],
+            "interviewer": self._contact("interviewer"),
+        }
+
+
+class ThankYouForm(ContactChoiceMixin, forms.Form):
+    channel = forms.ChoiceField(
+        choices=[(Outreach.Channel.EMAIL, "Email"), (Outreach.Channel.MESSAGE, "Message")],
+        initial=Outreach.Channel.EMAIL,
+    )
+    contact = forms.ChoiceField(required=False, label="To")
+    text = forms.CharField(
+        max_length=10000, required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label="The note (optional)",
+    )
+
+    def __init__(self, *args, contacts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self._setup_contacts(contacts)
+
+    def service_kwargs(self) -> dict:
+        c = self.cleaned_data
+        return {"channel": c["channel"], "text": c["text"], "contact": self._contact()}
+
+
+class MaterialForm(forms.Form):
+    description = forms.CharField(max_length=200, label="What you promised")
+    due_on = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Due on"
+    )
+
+    def clean_due_on(self):
+        due = self.cleaned_data.get("due_on")
+        if due is not None and not MIN_YEAR <= due.year <= MAX_YEAR:
+            raise ValidationError(f"Enter a date between {MIN_YEAR} and {MAX_YEAR}.")
+        return due
+
+
+class MaterialResolveForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[
+            (PromisedMaterial.Status.DELIVERED, "Delivered"),
+            (PromisedMaterial.Status.DROPPED, "Dropped"),
+        ]
+    )
+
+
+class SafeguardForm(forms.Form):
+    done = forms.BooleanField(required=False)
+
+
+class LessonsForm(forms.Form):
+    lessons = forms.CharField(
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What caused the miss, and what you do now so it does not happen again.",
+    )
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(choices=Incident.Outcome.choices, widget=forms.RadioSelect)

@@ -1,0 +1,86 @@
+"""Template helpers of the person's UI: an instant in both zones, the zone datalist, and a
+small server-rendered SVG bar chart."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+
+from tracker.incidents import zones
+from tracker.web.forms import ZONE_LIST_ID
+
+register = template.Library()
+
+
+@register.filter
+def local(instant: datetime | None, zone: str) -> str:
+    """`{{ event.at|local:incident.candidate_tz }}`: one instant in one zone, zone named."""
+    if instant is None or not zone:
+        return ""
+    return zones.format_local(instant, zone)
+
+
+@register.filter
+def zoned(instant: datetime | None, incident) -> list[zones.ZonedTime]:
+    """`{% for z in incident.interview_at|zoned:incident %}`: the person's zone, then the
+    interviewer's, without repeats."""
+    if instant is None:
+        return []
+    return zones.in_zones(instant, incident.candidate_tz, incident.interview_tz)
+
+
+@register.inclusion_tag("web/_when.html")
+def when(instant: datetime | None, incident, zone: str = ""):
+    """An interview time in the person's and the interviewer's zone (and the zone it was
+    agreed in, when that is a third one), each with its zone name."""
+    if instant is None:
+        return {"rows": []}
+    labels = {incident.candidate_tz: "You", incident.interview_tz: "Them"}
+    rows = []
+    for zt in zones.in_zones(instant, incident.candidate_tz, incident.interview_tz, zone):
+        rows.append({"who": labels.get(zt.zone, "Agreed in"), "text": str(zt)})
+    if len(rows) == 1:
+        rows[0]["who"] = "You and them"
+    return {"rows": rows}
+
+
+@register.inclusion_tag("web/_zone_datalist.html")
+def zone_datalist():
+    return {"list_id": ZONE_LIST_ID, "choices": zones.zone_choices()}
+
+
+@register.inclusion_tag("web/_bar_chart.html")
+def bar_chart(rows, title: str, chart_id: str):
+    """Horizontal bars for [(label, count), ...], label above its bar so it fits 375 px."""
+    rows = list(rows)
+    width, row_h, bar_h, label_w = 320, 36, 14, 280
+    top = max((n for _, n in rows), default=0) or 1
+    bars = []
+    for i, (label, n) in enumerate(rows):
+        y = i * row_h
+        w = max(round(label_w * n / top), 2)
+        bars.append(
+            {
+                "label": label,
+                "n": n,
+                "text_y": y + 13,
+                "bar_y": y + 18,
+                "w": w,
+                "count_x": w + 6,
+                "count_y": y + 18 + bar_h - 2,
+            }
+        )
+    return {
+        "bars": bars,
+        "title": title,
+        "chart_id": chart_id,
+        "width": width,
+        "height": max(len(rows) * row_h, row_h),
+        "bar_h": bar_h,
+    }
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
