@@ -1,4 +1,10 @@
-"""The Celery app. Settings come from Django's settings under the CELERY_ namespace."""
+"""The Celery app. Settings come from Django's settings under the CELERY_ namespace.
+
+Beat sends one "dispatch due reminders" tick every settings.REMINDER_TICK_SECONDS. Ticks carry no
+data; the reminders are rows in the database, claimed with a lease (tracker/reminders/dispatch.py).
+Nothing is ever queued with a long eta or countdown: on Redis such tasks come back after the
+visibility timeout, and a revoke lives only in one worker's memory.
+"""
 
 import os
 
@@ -9,3 +15,27 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
 app = Celery("tracker")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+DISPATCH_TASK = "tracker.reminders.tasks.dispatch_due"
+
+
+def beat_schedule(tick: float) -> dict:
+    return {
+        "dispatch-due-reminders": {
+            "task": DISPATCH_TASK,
+            "schedule": tick,
+            # A tick nobody took within a few ticks (workers down) is dropped, not piled up:
+            # the next tick does the same work.
+            "options": {"expires": max(3 * tick, 30.0)},
+        }
+    }
+
+
+@app.on_after_configure.connect
+def _add_beat_schedule(sender, **kwargs):
+    from django.conf import settings
+
+    sender.conf.beat_schedule = {
+        **(sender.conf.beat_schedule or {}),
+        **beat_schedule(settings.REMINDER_TICK_SECONDS),
+    }

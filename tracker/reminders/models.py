@@ -1,0 +1,125 @@
+"""The Reminder row: the truth about one planned reminder email.
+
+`reminders_sync` (services.py) is the only writer of pending rows; the dispatcher (dispatch.py)
+moves them pending -> sending -> sent / failed / pending again, with conditional updates.
+"""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Reminder(models.Model):
+    class Kind(models.TextChoices):
+        FIRST_HOUR = "first_hour", "First-hour nudge"
+        FOLLOW_UP = "follow_up", "Follow-up nudge"
+        BEFORE_24H = "before_24h", "24 hours before"
+        BEFORE_1H = "before_1h", "1 hour before"
+        THANK_YOU = "thank_you", "Thank-you nudge"
+        THANK_YOU_LAST_CALL = "thank_you_last_call", "Thank-you last call"
+        TEST = "test", "Test reminder"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired"
+        SKIPPED = "skipped", "Skipped"
+
+    # The kinds a person can turn off in their profile (the test reminder is sent on request).
+    OPTIONAL_KINDS = (
+        Kind.FIRST_HOUR,
+        Kind.FOLLOW_UP,
+        Kind.BEFORE_24H,
+        Kind.BEFORE_1H,
+        Kind.THANK_YOU,
+        Kind.THANK_YOU_LAST_CALL,
+    )
+    # Kinds about the confirmed interview: planned for one version of its time.
+    INTERVIEW_KINDS = (Kind.BEFORE_24H, Kind.BEFORE_1H, Kind.THANK_YOU, Kind.THANK_YOU_LAST_CALL)
+
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.CASCADE, related_name="reminders"
+    )
+    reschedule = models.ForeignKey(
+        "incidents.Reschedule",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+    )
+    kind = models.CharField(max_length=24, choices=Kind)
+    # The reschedule's version the reminder was planned for (0 for incident-level kinds).
+    version = models.PositiveIntegerField(default=0)
+    due_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    # Set after a transient SMTP error: the dispatcher leaves the row alone until then.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The lease of the dispatcher that claimed the row (status sending).
+    lease_token = models.CharField(max_length=32, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    # Why it was skipped, cancelled or expired, in words for the person.
+    reason = models.CharField(max_length=300, blank=True)
+    message_id = models.CharField(max_length=200, unique=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        constraints = [
+            # One planned reminder per (reschedule or incident, kind, version).
+            models.UniqueConstraint(
+                fields=["reschedule", "kind", "version"],
+                condition=Q(reschedule__isnull=False),
+                name="reminder_unique_per_reschedule",
+            ),
+            models.UniqueConstraint(
+                fields=["incident", "kind", "version"],
+                condition=Q(reschedule__isnull=True),
+                name="reminder_unique_per_incident",
+            ),
+            models.CheckConstraint(
+                name="reminder_expires_after_due", condition=Q(expires_at__gt=models.F("due_at"))
+            ),
+        ]
+        indexes = [
+            # The dispatcher's claim: pending rows by due time. Partial, so its size follows
+            # the pending rows, not the millions already sent.
+            models.Index(
+                fields=["due_at"], condition=Q(status="pending"), name="reminder_pending_due"
+            ),
+            # The dispatcher's lease sweep: rows stuck in sending by a dead worker.
+            models.Index(
+                fields=["lease_expires_at"],
+                condition=Q(status="sending"),
+                name="reminder_sending_lease",
+            ),
+            # The reminders panel and reminders_sync: one incident's rows.
+            models.Index(fields=["incident", "due_at"], name="reminder_incident_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.incident_id} ({self.status})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in (self.Status.SENT, self.Status.FAILED, self.Status.EXPIRED)
+
+
+def message_id_for(
+    *, incident_id: int, reschedule_id: int | None, kind: str, version: int
+) -> str:
+    """A Message-ID derived from what identifies the reminder, so that a duplicate (a crash in
+    the SMTP reply gap) carries the same one and mail clients fold it."""
+    domain = urlsplit(settings.SITE_URL).hostname or "tracker.invalid"
+    anchor = f"r{reschedule_id}" if reschedule_id else "i0"
+    return f"<reminder.{incident_id}.{anchor}.{kind}.v{version}@{domain}>"

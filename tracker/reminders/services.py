@@ -1,7 +1,234 @@
-"""reminders_sync: the only writer of pending reminders (filled in by the reminder engine)."""
+"""Every write to reminders. `reminders_sync` is the only writer of pending reminders; the
+incident services call it inside the transaction of each write that changes a fact.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Max
+
+from . import planning
+from .models import Reminder, message_id_for
+
+log = logging.getLogger(__name__)
+
+Status = Reminder.Status
+STAFF_CANCEL_REASON = "Cancelled by staff."
+TEST_VALID = timedelta(hours=1)
+TEST_THROTTLE = timedelta(seconds=60)
 
 
-def reminders_sync(*, incident, now):
+class ReminderRefused(Exception):
+    """The step is not allowed now; the message says why, for the person."""
+
+
+def person_zone(incident) -> str:
+    """The zone reminders are planned and shown in: where the person is for this incident."""
+    return incident.candidate_tz or incident.owner.profile.time_zone or "UTC"
+
+
+def facts_from(incident, *, reschedules: Iterable, reminders_off: Iterable[str]) -> planning.Facts:
+    """Planning facts from an incident and its reschedules (any order; cancelled ones are
+    ignored). The interview is the newest confirmed reschedule; the request is the newest
+    live one when it is not confirmed."""
+    live = sorted(
+        (r for r in reschedules if r.cancelled_at is None),
+        key=lambda r: (r.requested_at, r.pk),
+        reverse=True,
+    )
+    request = interview = None
+    if live and live[0].confirmed_at is None:
+        cur = live[0]
+        request = planning.Request(
+            reschedule_id=cur.pk,
+            requested_at=cur.requested_at,
+            replied=cur.reply != cur.Reply.PENDING,
+            followed_up=cur.followed_up_at is not None,
+        )
+    confirmed = next((r for r in live if r.confirmed_at is not None), None)
+    if confirmed is not None:
+        interview = planning.Interview(
+            reschedule_id=confirmed.pk,
+            version=confirmed.version,
+            start=confirmed.start,
+            end=confirmed.end,
+        )
+    return planning.Facts(
+        incident_id=incident.pk,
+        is_open=incident.phase != incident.Phase.CLOSED,
+        person_tz=person_zone(incident),
+        discovered_at=incident.discovered_at,
+        first_outreach_at=incident.first_outreach_at,
+        request=request,
+        interview=interview,
+        thank_you_sent=incident.thank_you_sent_at is not None,
+        reminders_off=frozenset(reminders_off),
+    )
+
+
+def incident_facts(incident) -> planning.Facts:
+    return facts_from(
+        incident,
+        reschedules=list(incident.reschedules.all()),
+        reminders_off=incident.owner.profile.reminders_off or (),
+    )
+
+
+def _key(row: Reminder) -> planning.Key:
+    return planning.Key(row.kind, row.reschedule_id, row.version)
+
+
+def _new_row(incident, p: planning.Planned) -> Reminder:
+    return Reminder(
+        incident=incident,
+        reschedule_id=p.key.reschedule_id,
+        kind=p.kind,
+        version=p.key.version,
+        due_at=p.due_at,
+        expires_at=p.expires_at,
+        status=Status.SKIPPED if p.skip_reason else Status.PENDING,
+        reason=p.skip_reason,
+        message_id=message_id_for(
+            incident_id=incident.pk,
+            reschedule_id=p.key.reschedule_id,
+            kind=p.kind,
+            version=p.key.version,
+        ),
+    )
+
+
+def reminders_sync(*, incident, now: datetime) -> dict[str, int]:
     """Bring the incident's reminder rows in line with its facts. Call inside the write's
-    transaction."""
-    return None
+    transaction: creates what is missing, cancels what is stale, never touches what was sent
+    or is being sent. A reminder already due when planned, or of a kind the person turned
+    off, is stored as skipped with the reason."""
+    counts = {"created": 0, "skipped": 0, "cancelled": 0, "updated": 0, "revived": 0}
+    with transaction.atomic():
+        facts = incident_facts(incident)
+        planned = {p.key: p for p in planning.plan(facts, now)}
+        # Locked so that a dispatcher's claim (SKIP LOCKED) waits for this write to commit.
+        rows = list(
+            Reminder.objects.select_for_update()
+            .filter(incident=incident)
+            .exclude(kind=Reminder.Kind.TEST)
+        )
+        seen = set()
+        for row in rows:
+            key = _key(row)
+            seen.add(key)
+            p = planned.get(key)
+            off = p is not None and p.kind in facts.reminders_off
+            changes: dict = {}
+            if row.status == Status.PENDING:
+                if p is None:
+                    reason = planning.stale_reason(key, facts) or "No longer needed."
+                    changes = {"status": Status.CANCELLED, "reason": reason}
+                    counts["cancelled"] += 1
+                elif off:
+                    changes = {"status": Status.SKIPPED, "reason": p.skip_reason}
+                    counts["skipped"] += 1
+                elif (row.due_at, row.expires_at) != (p.due_at, p.expires_at):
+                    # The person's zone changed a wall-clock kind; same reminder, new time.
+                    changes = {"due_at": p.due_at, "expires_at": p.expires_at}
+                    counts["updated"] += 1
+            elif (
+                row.status in (Status.CANCELLED, Status.SKIPPED)
+                and p is not None
+                and not off
+                and p.due_at > now
+                and row.reason != STAFF_CANCEL_REASON
+            ):
+                # Wanted again (a reopened incident, a kind turned back on) and still ahead.
+                changes = {
+                    "status": Status.PENDING,
+                    "reason": "",
+                    "due_at": p.due_at,
+                    "expires_at": p.expires_at,
+                    "attempts": 0,
+                    "next_attempt_at": None,
+                }
+                counts["revived"] += 1
+            if changes:
+                # Conditional on the status read under the lock: never overwrite a claim.
+                Reminder.objects.filter(pk=row.pk, status=row.status).update(
+                    updated_at=now, **changes
+                )
+        new = [_new_row(incident, p) for key, p in planned.items() if key not in seen]
+        if new:
+            Reminder.objects.bulk_create(new)
+            counts["created"] += sum(1 for r in new if r.status == Status.PENDING)
+            counts["skipped"] += sum(1 for r in new if r.status == Status.SKIPPED)
+    return counts
+
+
+def _kick_dispatcher() -> None:
+    """Ask for a dispatch now rather than at the next tick. Best effort: beat catches up."""
+    from .tasks import dispatch_due
+
+    try:
+        dispatch_due.apply_async()
+    except Exception:  # the broker being down must not break the page; beat sends it later
+        log.warning("Could not queue an immediate reminder dispatch", exc_info=True)
+
+
+def reminder_send_test(*, incident, now: datetime) -> Reminder:
+    """A test reminder to the person, due now, through the same dispatcher as the real ones."""
+    if incident.phase == incident.Phase.CLOSED:
+        raise ReminderRefused("This incident is closed; reopen it to test its reminders.")
+    if not incident.owner.email:
+        raise ReminderRefused("Add an email address to your account first.")
+    with transaction.atomic():
+        tests = Reminder.objects.select_for_update().filter(
+            incident=incident, kind=Reminder.Kind.TEST
+        )
+        last = tests.aggregate(v=Max("version"), at=Max("due_at"))
+        if last["at"] is not None and now - last["at"] < TEST_THROTTLE:
+            raise ReminderRefused("A test reminder was just sent; give it a minute to arrive.")
+        version = (last["v"] or 0) + 1
+        reminder = Reminder.objects.create(
+            incident=incident,
+            kind=Reminder.Kind.TEST,
+            version=version,
+            due_at=now,
+            expires_at=now + TEST_VALID,
+            message_id=message_id_for(
+                incident_id=incident.pk, reschedule_id=None, kind="test", version=version
+            ),
+        )
+        transaction.on_commit(_kick_dispatcher)
+    return reminder
+
+
+def reminders_retry(*, reminders: Iterable[Reminder], now: datetime) -> tuple[int, int]:
+    """Put failed reminders back in the queue. One past its expiry stays failed: a late
+    reminder would mislead. Returns (requeued, too late)."""
+    ids = [r.pk for r in reminders if r.status == Status.FAILED]
+    with transaction.atomic():
+        late = Reminder.objects.filter(pk__in=ids, status=Status.FAILED, expires_at__lte=now)
+        too_late = late.count()
+        requeued = Reminder.objects.filter(
+            pk__in=ids, status=Status.FAILED, expires_at__gt=now
+        ).update(
+            status=Status.PENDING,
+            attempts=0,
+            next_attempt_at=None,
+            reason="",
+            updated_at=now,
+        )
+    if requeued:
+        transaction.on_commit(_kick_dispatcher)
+    return requeued, too_late
+
+
+def reminders_cancel(
+    *, reminders: Iterable[Reminder], now: datetime, reason: str = STAFF_CANCEL_REASON
+) -> int:
+    """Cancel pending reminders (a claimed one is already on its way and is left alone)."""
+    ids = [r.pk for r in reminders]
+    return Reminder.objects.filter(pk__in=ids, status=Status.PENDING).update(
+        status=Status.CANCELLED, reason=reason, updated_at=now
+    )

@@ -1,0 +1,22 @@
+"""Thin Celery tasks. The beat tick carries no data: the Reminder rows are the truth, so a tick
+that is lost, doubled or redelivered changes nothing but timing. No eta or countdown here."""
+
+import logging
+
+from celery import shared_task
+
+from . import dispatch
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="tracker.reminders.tasks.dispatch_due", ignore_result=True)
+def dispatch_due() -> dict:
+    result = dispatch.run()
+    if result.batches:
+        log.info(
+            "Reminders: %d sent, %d retrying, %d failed, %d cancelled, %d expired, %d released",
+            result.sent, result.retrying, result.failed, result.cancelled, result.expired,
+            result.released,
+        )
+    return {"sent": result.sent, "failed": result.failed, "retrying": result.retrying}
