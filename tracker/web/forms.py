@@ -382,7 +382,7 @@ class RescheduleRequestForm:
                 continue
             ok = form.is_valid() and ok
         if ok:
-            starts = [s for _, s in self.cleaned_slots()]
+            starts = [start for start, _ in self.cleaned_slots()]
             if len(set(starts)) != len(starts):
                 self.non_field_errors.append("Two proposed slots are the same time.")
                 ok = False

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -65,20 +65,12 @@ def current_of(reschedules) -> Reschedule | None:
 
 
 def facts_of(incident: Incident, current: Reschedule | None, materials_open: int) -> phases.Facts:
-    """services.incident_facts, from objects already loaded (slots prefetched)."""
-    return phases.Facts(
-        phase=incident.phase,
-        outcome=incident.outcome,
-        apology_recorded=incident.first_outreach_at is not None,
-        reschedule_requested=current is not None and bool(current.slots.all()),
-        reply=current.reply if current else "",
-        followed_up=bool(current and current.followed_up_at),
-        confirmed=bool(current and current.is_confirmed),
-        confirmed_start=current.start if current and current.is_confirmed else None,
-        attended=incident.attended_at is not None,
-        thank_you_sent=incident.thank_you_sent_at is not None,
+    """The facts `phases` decides on, from objects already loaded (slots prefetched)."""
+    return selectors.facts_from(
+        incident,
+        reschedule=current,
+        has_slots=current is not None and bool(current.slots.all()),
         materials_open=materials_open,
-        lessons_recorded=bool(incident.lessons.strip()),
     )
 
 
@@ -157,9 +149,8 @@ def dashboard(request):
     page = Paginator(qs, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
     groups: dict[str, list[DashboardRow]] = {p: [] for p in phases.OPEN_PHASES}
     for incident in page.object_list:
-        # open_incidents_for_dashboard orders live_reschedules newest first.
         current = incident.live_reschedules[0] if incident.live_reschedules else None
-        facts = facts_of(incident, current, incident.materials_open)
+        facts = selectors.dashboard_facts(incident)
         groups.setdefault(incident.phase, []).append(
             DashboardRow(
                 incident=incident,
@@ -307,9 +298,12 @@ class DetailView:
         return ctx
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def incident_detail(request, pk):
     incident = selectors.incident_detail(user=request.user, pk=pk)
+    if request.method == "POST":
+        # Ownership first: another person's incident is a 404 whatever the method.
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     view = DetailView(incident, timezone.now())
     return render(request, "web/incident_detail.html", view.context())
 
@@ -410,9 +404,11 @@ def outreach_add(request, pk):
     )
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def outreach_detail(request, pk):
     outreach = selectors.outreach_get_for_user(user=request.user, pk=pk)
+    if request.method == "POST":
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     return render(
         request, "web/outreach_detail.html", {"outreach": outreach, "incident": outreach.incident}
     )
