@@ -385,3 +385,28 @@ def test_a_used_reset_link_says_it_no_longer_works(client, user):
 
     again = client.get(link, follow=True)
     assert "This link no longer works" in again.content.decode()
+
+
+# Content-Security-Policy: no inline script or style on the account pages
+
+
+@pytest.mark.parametrize("name", ["signup", "login", "password_reset", "password_reset_done",
+                                  "profile", "password_change", "password_change_done"])
+def test_account_pages_carry_no_inline_script_or_style(client, user, name):
+    if name.startswith(("profile", "password_change")):
+        client.force_login(user)
+    response = client.get(reverse(name))
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+    assert " style=" not in html
+    assert not re.search(r"\son[a-z]+=", html)  # no inline event handlers
+
+
+def test_the_zone_script_is_a_static_file():
+    from django.contrib.staticfiles import finders
+
+    path = finders.find("accounts/zone-guess.js")
+    assert path is not None
+    assert "Intl.DateTimeFormat" in open(path, encoding="utf-8").read()

@@ -13,6 +13,22 @@
   if (!zone) {
     return;
   }
+  // Browsers built on older ICU data still report renamed zones; prefer today's names.
+  var renamed = {
+    "Asia/Calcutta": "Asia/Kolkata",
+    "Asia/Katmandu": "Asia/Kathmandu",
+    "Asia/Saigon": "Asia/Ho_Chi_Minh",
+    "Asia/Rangoon": "Asia/Yangon",
+    "Europe/Kiev": "Europe/Kyiv",
+    "America/Godthab": "America/Nuuk",
+    "America/Buenos_Aires": "America/Argentina/Buenos_Aires",
+    "Atlantic/Faeroe": "Atlantic/Faroe",
+    "Pacific/Truk": "Pacific/Chuuk",
+    "Pacific/Ponape": "Pacific/Pohnpei"
+  };
+  if (renamed[zone] && document.querySelector('option[value="' + renamed[zone] + '"]')) {
+    zone = renamed[zone];
+  }
   document.querySelectorAll("select[data-zone-guess]").forEach(function (select) {
     var known = Array.prototype.some.call(select.options, function (o) {
       return o.value === zone;
