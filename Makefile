@@ -9,7 +9,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/tracker
 REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres lint bench clean
+.PHONY: run test test-sqlite test-postgres system-deps lint bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt build-constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,17 +33,35 @@ run: $(STAMP) var
 	echo "  Ctrl-C stops the web server, the worker and beat."; echo; \
 	wait
 
+# Debian packages the tests drive: Chromium (browser tier) and docker-compose (validates
+# docker-compose.yml without an engine). Installed only where missing, with one apt-get update.
+# If that fails the run goes on and those tiers fail with a message saying how to install them.
+system-deps:
+	@browser=""; compose=""; \
+	test -x /usr/bin/chromium || browser="chromium"; \
+	command -v docker-compose >/dev/null 2>&1 || compose="docker-compose"; \
+	if [ -n "$$browser$$compose" ]; then \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
+		apt="DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q"; \
+		echo "Installing $$browser $$compose with apt-get"; \
+		{ $$sudo apt-get update -q \
+		  && { [ -z "$$browser" ] || eval "$$apt chromium"; } \
+		  && { [ -z "$$compose" ] || eval "$$apt --no-install-recommends docker-compose"; }; } \
+		|| echo "WARNING: could not install $$browser $$compose;" \
+			"install with: apt-get update && apt-get install -y $$browser $$compose" >&2; \
+	fi
+
 # The whole suite the way CI runs it: on SQLite, then everything on PostgreSQL and Redis.
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) system-deps
 	DEBUG=true $(PY) -m pytest -q -m "not integration and not faults and not e2e"
 
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) system-deps
 	DEBUG=true DATABASE_URL=$(PG_URL) TEST_REDIS_URL=$(REDIS_URL_TEST) $(PY) -m pytest -q
 
 lint: $(STAMP)
