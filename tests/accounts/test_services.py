@@ -138,3 +138,31 @@ def test_profile_ensure_makes_a_missing_profile(user):
 
     assert profile.pk is not None
     assert profile.time_zone == "UTC"
+
+
+def test_turning_a_kind_off_skips_its_pending_reminder_and_turning_it_on_revives_it(user):
+    from tracker.reminders.models import Reminder
+
+    now = BASE + 30 * timedelta(minutes=1)
+    incident = IncidentFactory(owner=user, discovered_at=BASE + timedelta(minutes=20))
+    incident_services.outreach_record(incident=incident, channel=Outreach.Channel.EMAIL,
+                                      result=Outreach.Result.SENT, now=now)
+    incident_services.reschedule_confirm(
+        incident=incident, start=BASE + timedelta(days=5), time_zone="Asia/Kolkata",
+        duration_minutes=45, format=Incident.Format.VIDEO, now=now,
+    )
+    day_before = Reminder.objects.get(incident=incident, kind="before_24h")
+    assert day_before.status == Reminder.Status.PENDING
+
+    services.profile_update(profile=user.profile,
+                            **profile_values(user.profile, reminders_off=["before_24h"]),
+                            now=now + timedelta(minutes=1))
+    day_before.refresh_from_db()
+    assert day_before.status == Reminder.Status.SKIPPED
+    assert Reminder.objects.get(incident=incident, kind="before_1h").status == "pending"
+
+    services.profile_update(profile=user.profile,
+                            **profile_values(user.profile, reminders_off=[]),
+                            now=now + timedelta(minutes=2))
+    day_before.refresh_from_db()
+    assert day_before.status == Reminder.Status.PENDING
