@@ -4,7 +4,10 @@ safeguards, promised materials and timeline.
 Instants are stored in UTC next to the IANA zone they were agreed in.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 
@@ -86,8 +89,11 @@ class Incident(models.Model):
     thank_you_sent_at = models.DateTimeField(null=True, blank=True)
     thank_you_topic = models.CharField(max_length=200, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    notes = models.TextField(max_length=5000, blank=True)
-    lessons = models.TextField(max_length=5000, blank=True)
+    # A TextField's max_length only sizes the form widget; the validator makes it a rule.
+    notes = models.TextField(max_length=5000, blank=True, validators=[MaxLengthValidator(5000)])
+    lessons = models.TextField(
+        max_length=5000, blank=True, validators=[MaxLengthValidator(5000)]
+    )
     contacts = models.ManyToManyField(Contact, related_name="incidents", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -95,18 +101,58 @@ class Incident(models.Model):
     class Meta:
         ordering = ["-discovered_at", "-pk"]
         indexes = [
-            # The dashboard: a person's open incidents by phase, newest first.
+            # The dashboard: a person's open incidents, newest first (the query excludes closed).
+            models.Index(
+                fields=["owner", "-discovered_at"],
+                condition=~Q(phase="closed"),
+                name="incident_open_by_owner",
+            ),
+            # History and the dashboard's phase filter: a person's incidents by discovery time.
             models.Index(fields=["owner", "phase", "-discovered_at"], name="incident_owner_phase"),
-            # History: a person's incidents by discovery time.
             models.Index(fields=["owner", "-discovered_at"], name="incident_owner_discovered"),
         ]
         constraints = [
             models.CheckConstraint(
+                name="incident_phase_valid", condition=Q(phase__in=["contain", "correct",
+                                                                    "consolidate", "closed"])
+            ),
+            models.CheckConstraint(
+                name="incident_outcome_valid",
+                condition=Q(outcome__in=["", "recovered", "declined", "no_response", "moved_on"]),
+            ),
+            models.CheckConstraint(
+                name="incident_cause_valid",
+                condition=Q(cause__in=["personal", "transit", "technical", "emergency",
+                                       "timezone", "calendar", "other"]),
+            ),
+            models.CheckConstraint(
+                name="incident_format_valid", condition=Q(format__in=["phone", "video", "onsite"])
+            ),
+            # Closed <=> an outcome and a closing time; open incidents carry neither.
+            models.CheckConstraint(
                 name="incident_closed_has_outcome",
                 condition=(
                     Q(phase="closed", closed_at__isnull=False) & ~Q(outcome="")
-                    | (~Q(phase="closed") & Q(outcome=""))
+                    | (~Q(phase="closed") & Q(outcome="") & Q(closed_at__isnull=True))
                 ),
+            ),
+            # Correct and consolidate are only reached through the first apology outreach.
+            models.CheckConstraint(
+                name="incident_past_contain_has_outreach",
+                condition=~Q(phase__in=["correct", "consolidate"])
+                | Q(first_outreach_at__isnull=False),
+            ),
+            # Consolidate is only reached by attending the rescheduled interview, and an
+            # attended interview never goes back to contain or correct.
+            models.CheckConstraint(
+                name="incident_consolidate_iff_attended",
+                condition=(Q(phase="consolidate") & Q(attended_at__isnull=False))
+                | (Q(phase__in=["contain", "correct"]) & Q(attended_at__isnull=True))
+                | Q(phase="closed"),
+            ),
+            models.CheckConstraint(
+                name="incident_thank_you_after_attended",
+                condition=Q(thank_you_sent_at__isnull=True) | Q(attended_at__isnull=False),
             ),
         ]
 
@@ -155,7 +201,7 @@ class Outreach(models.Model):
     purpose = models.CharField(max_length=12, choices=Purpose, default=Purpose.APOLOGY)
     occurred_at = models.DateTimeField()
     subject = models.CharField(max_length=200, blank=True)
-    text = models.TextField(max_length=10000, blank=True)
+    text = models.TextField(max_length=10000, blank=True, validators=[MaxLengthValidator(10000)])
     result = models.CharField(max_length=10, choices=Result)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -203,18 +249,50 @@ class Reschedule(models.Model):
         ordering = ["requested_at", "pk"]
         indexes = [models.Index(fields=["incident", "requested_at"], name="reschedule_incident_at")]
         constraints = [
+            # At most one reschedule in play per incident: a new request or a direct
+            # confirmation replaces (cancels) the previous one, so there is never more than
+            # one live confirmed interview to remind about.
+            models.UniqueConstraint(
+                fields=["incident"],
+                condition=Q(cancelled_at__isnull=True),
+                name="reschedule_one_live_per_incident",
+            ),
+            models.CheckConstraint(
+                name="reschedule_reply_valid",
+                condition=Q(reply__in=["pending", "accepted", "declined", "no_response"]),
+            ),
+            models.CheckConstraint(
+                name="reschedule_replied_iff_not_pending",
+                condition=(Q(reply="pending") & Q(replied_at__isnull=True))
+                | (~Q(reply="pending") & Q(replied_at__isnull=False)),
+            ),
+            models.CheckConstraint(
+                name="reschedule_accepted_slot_means_accepted",
+                condition=Q(accepted_slot__isnull=True) | Q(reply="accepted"),
+            ),
+            # A confirmed interview has a start, a zone, a duration, a format and a version;
+            # an unconfirmed one has never had a version.
             models.CheckConstraint(
                 name="reschedule_confirmed_has_slot",
-                condition=Q(confirmed_at__isnull=True)
-                | (
-                    Q(start__isnull=False, duration_minutes__isnull=False)
-                    & ~Q(time_zone="")
-                    & Q(version__gte=1)
+                condition=(
+                    Q(confirmed_at__isnull=True) & Q(version=0)
+                    | (
+                        Q(confirmed_at__isnull=False, start__isnull=False)
+                        & Q(duration_minutes__isnull=False)
+                        & ~Q(time_zone="")
+                        & ~Q(format="")
+                        & Q(version__gte=1)
+                        & Q(reply="accepted")
+                    )
                 ),
             ),
             models.CheckConstraint(
                 name="reschedule_attended_was_confirmed",
                 condition=Q(attended_at__isnull=True) | Q(confirmed_at__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="reschedule_not_attended_and_cancelled",
+                condition=Q(attended_at__isnull=True) | Q(cancelled_at__isnull=True),
             ),
             models.CheckConstraint(
                 name="reschedule_duration_positive",
@@ -231,8 +309,6 @@ class Reschedule(models.Model):
 
     @property
     def end(self):
-        from datetime import timedelta
-
         if self.start is None or self.duration_minutes is None:
             return None
         return self.start + timedelta(minutes=self.duration_minutes)
@@ -247,7 +323,9 @@ class ProposedSlot(models.Model):
     class Meta:
         ordering = ["position", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["reschedule", "position"], name="slot_unique_position")
+            models.UniqueConstraint(fields=["reschedule", "position"], name="slot_unique_position"),
+            models.UniqueConstraint(fields=["reschedule", "start"], name="slot_unique_start"),
+            models.CheckConstraint(name="slot_position_at_most_3", condition=Q(position__lt=3)),
         ]
 
     def __str__(self):
@@ -258,11 +336,17 @@ class Safeguard(models.Model):
     class Kind(models.TextChoices):
         DUPLICATE_ALARMS = "duplicate_alarms", "Alarms on two devices, 24 h and 1 h before"
         BOTH_ZONES = "both_zones", "Both time zones written in the calendar invite"
-        CONFIRMATION_SENT = "confirmation_sent", "Written confirmation sent (date, time, zone, link)"
+        CONFIRMATION_SENT = (
+            "confirmation_sent",
+            "Written confirmation sent (date, time, zone, link)",
+        )
         CONFIRM_DAY_BEFORE = "confirm_day_before", "Re-confirm 24 h before and on the morning"
         TECH_CHECK = "tech_check", "Tech check 30–60 minutes before (camera, mic, connection)"
         TRAVEL_BUFFER = "travel_buffer", "Travel buffer blocked in the calendar"
-        PREP_BLOCK = "prep_block", "Preparation time blocked (three stories, fit summary, questions)"
+        PREP_BLOCK = (
+            "prep_block",
+            "Preparation time blocked (three stories, fit summary, questions)",
+        )
         PARTNER = "partner", "Accountability partner reminds you the night before"
         JOIN_EARLY = "join_early", "Join 10–15 minutes early"
 
@@ -296,6 +380,13 @@ class PromisedMaterial(models.Model):
 
     class Meta:
         ordering = ["due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="material_resolved_iff_not_pending",
+                condition=(Q(status="pending") & Q(resolved_at__isnull=True))
+                | (Q(status__in=["delivered", "dropped"]) & Q(resolved_at__isnull=False)),
+            ),
+        ]
 
     def __str__(self):
         return self.description

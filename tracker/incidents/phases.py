@@ -6,6 +6,7 @@ only place that decides a transition; services ask it and then write what it sai
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +19,7 @@ RECOVERED, DECLINED, NO_RESPONSE, MOVED_ON = "recovered", "declined", "no_respon
 # Outreach channels that count as the first apology (a message is not enough on its own).
 APOLOGY_CHANNELS = frozenset({"call", "voicemail", "email"})
 FIRST_HOUR = timedelta(hours=1)
+MIN_SLOTS, MAX_SLOTS = 2, 3
 
 
 class TransitionRefused(Exception):
@@ -68,18 +70,35 @@ def on_outreach(facts: Facts, *, channel: str, purpose: str) -> Transition:
     """The first apology by call, voicemail or email moves contain to correct.
 
     Outreach on a closed incident is only a log entry (a gracious reply to a decline, a
-    keeping-in-touch note) and changes nothing.
+    keeping-in-touch note) and changes nothing. A thank-you note belongs to consolidate.
     """
-    stay = Transition(facts.phase, facts.outcome)
+    if purpose == "thank_you":
+        return on_thank_you(facts)
     if facts.phase == CONTAIN and channel in APOLOGY_CHANNELS:
         return Transition(CORRECT)
-    return stay
+    return Transition(facts.phase, facts.outcome)
 
 
-def on_reschedule_request(facts: Facts) -> Transition:
+def on_reschedule_request(
+    facts: Facts, *, slot_starts: Sequence[datetime] = (), now: datetime | None = None
+) -> Transition:
+    """Two or three distinct future slots; not once the interview is confirmed or took place.
+
+    `slot_starts` must be aware datetimes; they are compared as instants.
+    """
     require_open(facts, "ask for a new time")
     if facts.phase == CONSOLIDATE:
         raise TransitionRefused("The rescheduled interview already took place.")
+    if facts.confirmed:
+        raise TransitionRefused(
+            "An interview is already confirmed; move it or call it off before proposing new times."
+        )
+    if not MIN_SLOTS <= len(slot_starts) <= MAX_SLOTS:
+        raise TransitionRefused(f"Propose {MIN_SLOTS} or {MAX_SLOTS} slots.")
+    if now is not None and any(start <= now for start in slot_starts):
+        raise TransitionRefused("Every proposed slot must be in the future.")
+    if len({start.timestamp() for start in slot_starts}) != len(slot_starts):
+        raise TransitionRefused("Two proposed slots are the same time.")
     return Transition(facts.phase)
 
 
@@ -90,6 +109,8 @@ def on_reply(facts: Facts, *, reply: str) -> Transition:
         raise TransitionRefused("The rescheduled interview already took place.")
     if not facts.reschedule_requested:
         raise TransitionRefused("There is no reschedule request to reply to.")
+    if facts.reply != "pending":
+        raise TransitionRefused("A reply to that request is already recorded.")
     if reply == "declined":
         return Transition(CLOSED, DECLINED)
     if reply == "no_response":
@@ -121,6 +142,14 @@ def on_attended(facts: Facts, *, now: datetime) -> Transition:
     if facts.confirmed_start > now:
         raise TransitionRefused("The rescheduled interview has not started yet.")
     return Transition(CONSOLIDATE)
+
+
+def on_cancel(facts: Facts) -> Transition:
+    """Withdraw a request or call off the confirmed interview; not once it took place."""
+    require_open(facts, "call off the interview")
+    if facts.phase == CONSOLIDATE:
+        raise TransitionRefused("That interview already took place.")
+    return Transition(facts.phase)
 
 
 def on_thank_you(facts: Facts) -> Transition:
@@ -190,6 +219,9 @@ def next_actions(facts: Facts) -> list[Action]:
                 Action("safeguards", "Work through the safeguards checklist"),
                 Action("attended", "Mark the rescheduled interview attended"),
             ]
+        if facts.reply in ("declined", "no_response"):
+            # Reopened after a decline or silence: start over with new times.
+            return [Action("request", "Propose two or three new times")]
         if facts.reply == "accepted":
             return [Action("confirm", "Confirm the agreed time in writing")]
         actions = [Action("reply", "Record their reply")]

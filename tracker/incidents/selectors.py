@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from . import phases
 from .models import (
     Contact,
     Incident,
@@ -17,6 +18,7 @@ from .models import (
     ProposedSlot,
     Reschedule,
     Safeguard,
+    TimelineEvent,
 )
 
 
@@ -105,9 +107,61 @@ def incident_detail(*, user, pk) -> Incident:
 
 
 def _timeline_qs():
-    from .models import TimelineEvent
-
     return TimelineEvent.objects.select_related("actor").order_by("at", "pk")
+
+
+def current_reschedule(incident: Incident) -> Reschedule | None:
+    """The reschedule in play: the one that is not cancelled (there is at most one)."""
+    return (
+        incident.reschedules.filter(cancelled_at__isnull=True)
+        .order_by("-requested_at", "-pk")
+        .first()
+    )
+
+
+def facts_from(
+    incident: Incident, *, reschedule: Reschedule | None, has_slots: bool, materials_open: int
+) -> phases.Facts:
+    """The plain facts `phases` decides on, from an incident and its reschedule in play."""
+    r = reschedule
+    confirmed = r is not None and r.is_confirmed
+    return phases.Facts(
+        phase=incident.phase,
+        outcome=incident.outcome,
+        apology_recorded=incident.first_outreach_at is not None,
+        reschedule_requested=r is not None and has_slots,
+        reply=r.reply if r is not None else "",
+        followed_up=r is not None and r.followed_up_at is not None,
+        confirmed=confirmed,
+        confirmed_start=r.start if confirmed else None,
+        attended=incident.attended_at is not None,
+        thank_you_sent=incident.thank_you_sent_at is not None,
+        materials_open=materials_open,
+        lessons_recorded=bool(incident.lessons.strip()),
+    )
+
+
+def incident_facts(incident: Incident) -> phases.Facts:
+    """The facts read fresh from the database (three queries)."""
+    r = current_reschedule(incident)
+    return facts_from(
+        incident,
+        reschedule=r,
+        has_slots=r is not None and r.slots.exists(),
+        materials_open=incident.materials.filter(status=PromisedMaterial.Status.PENDING).count(),
+    )
+
+
+def dashboard_facts(incident: Incident) -> phases.Facts:
+    """The facts of a row from `open_incidents_for_dashboard`, with no further query."""
+    live = incident.live_reschedules
+    r = live[0] if live else None
+    return facts_from(
+        incident,
+        reschedule=r,
+        has_slots=r is not None and bool(r.slots.all()),
+        materials_open=incident.materials_open,
+    )
 
 
 @dataclass(frozen=True)

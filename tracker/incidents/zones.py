@@ -14,9 +14,17 @@ from django.core.exceptions import ValidationError
 
 
 @lru_cache(maxsize=1)
+def _available() -> frozenset[str]:
+    # available_timezones() walks the tzdata directories on every call: read it once.
+    # "localtime" is the machine's own zone on Debian and "Factory" has no offset at all:
+    # neither is a place an interview happens.
+    return frozenset(zoneinfo.available_timezones()) - {"localtime", "Factory", "posixrules"}
+
+
+@lru_cache(maxsize=1)
 def zone_names() -> tuple[str, ...]:
     """Every IANA zone this machine knows, sorted, without the legacy aliases."""
-    names = zoneinfo.available_timezones()
+    names = _available()
     return tuple(
         sorted(
             n
@@ -33,7 +41,7 @@ def zone_choices() -> list[tuple[str, str]]:
 
 
 def is_zone(name: str) -> bool:
-    return name in zoneinfo.available_timezones()
+    return isinstance(name, str) and name in _available()
 
 
 def validate_zone(name: str) -> None:
@@ -58,7 +66,9 @@ class NonexistentLocalTime(ValueError):
 
 
 class AmbiguousLocalTime(ValueError):
-    """The wall time happens twice (clocks fall back); `choices` holds both instants."""
+    """The wall time happens twice (clocks fall back); `choices` holds both instants, as aware
+    datetimes in the zone with fold 0 and 1. Convert them to UTC before comparing: two aware
+    datetimes sharing a tzinfo compare by wall time and would be equal."""
 
     def __init__(self, local: datetime, zone: str):
         self.local, self.zone = local, zone
@@ -66,9 +76,15 @@ class AmbiguousLocalTime(ValueError):
         self.choices = (local.replace(tzinfo=z, fold=0), local.replace(tzinfo=z, fold=1))
         a, b = self.choices
         super().__init__(
-            f"{local:%Y-%m-%d %H:%M} happens twice in {zone}: first at UTC{_offset(a)} "
-            f"({a.tzname()}), then again at UTC{_offset(b)} ({b.tzname()}). Say which one is meant."
+            f"{local:%Y-%m-%d %H:%M} happens twice in {zone}: first at UTC{_offset(a)}"
+            f"{_abbr(a)}, then again at UTC{_offset(b)}{_abbr(b)}. Say which one is meant."
         )
+
+
+def _abbr(dt: datetime) -> str:
+    """' (CEST)', or nothing where the zone has only a numeric name such as '+1030'."""
+    name = dt.tzname() or ""
+    return f" ({name})" if name and not name.startswith(("+", "-")) else ""
 
 
 def _offset(dt: datetime) -> str:
@@ -79,17 +95,34 @@ def _offset(dt: datetime) -> str:
 
 
 def gap_bounds(local: datetime, zone: str) -> tuple[datetime, datetime]:
-    """For a wall time inside a gap: the first wall minute of the gap and the first after it."""
+    """For a wall time inside a gap: the first wall time of the gap and the first after it."""
     z = get_zone(zone)
-    edge = local.replace(tzinfo=None, second=0, microsecond=0)
-    # Gaps are at most a few hours, so walking minute by minute is cheap and exact.
-    lo = edge
-    while _in_gap(lo - timedelta(minutes=1), z):
-        lo -= timedelta(minutes=1)
-    hi = edge
-    while _in_gap(hi, z):
-        hi += timedelta(minutes=1)
-    return lo, hi
+    naive = local.replace(tzinfo=None, fold=0)
+    # Inside a gap fold=0 carries the offset before the jump and fold=1 the one after it.
+    before = naive.replace(tzinfo=z, fold=0).utcoffset()
+    after = naive.replace(tzinfo=z, fold=1).utcoffset()
+    # The jump's instant T (UTC, whole seconds) has T + before <= naive < T + after.
+    lo = _to_seconds(naive - after)  # offset(lo) is still `before`
+    hi = _to_seconds(naive - before)  # offset(hi) is already `after`
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _offset_at(mid, z) == after:
+            hi = mid
+        else:
+            lo = mid
+    jump = _EPOCH + timedelta(seconds=hi)
+    return jump + before, jump + after
+
+
+_EPOCH = datetime(1970, 1, 1)
+
+
+def _to_seconds(naive_utc: datetime) -> int:
+    return int((naive_utc - _EPOCH).total_seconds())
+
+
+def _offset_at(seconds: int, z: zoneinfo.ZoneInfo) -> timedelta:
+    return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)).astimezone(z).utcoffset()
 
 
 def _in_gap(naive: datetime, z: zoneinfo.ZoneInfo) -> bool:
