@@ -25,12 +25,12 @@ NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday
 
 
 def facts(**kw):
-    base = dict(
-        incident_id=1,
-        is_open=True,
-        person_tz="America/Chicago",
-        discovered_at=NOW,
-    )
+    base = {
+        "incident_id": 1,
+        "is_open": True,
+        "person_tz": "America/Chicago",
+        "discovered_at": NOW,
+    }
     base.update(kw)
     return Facts(**base)
 

@@ -1,0 +1,128 @@
+"""tracker/messaging/emails.py: the reminder emails, rendered from the real rows."""
+
+from datetime import timedelta
+
+import pytest
+from icalendar import Calendar
+
+from tests.reminders.steps import START, T0, apologise, confirm, confirmed, log, rows
+from tracker.incidents import services as incidents
+from tracker.messaging import emails
+from tracker.reminders.models import Reminder
+
+pytestmark = pytest.mark.django_db
+K = Reminder.Kind
+
+
+def message_for(incident, kind):
+    r = Reminder.objects.select_related(
+        "incident__owner__profile", "reschedule__interviewer"
+    ).get(incident=incident, kind=kind, status__in=["pending", "skipped"])
+    return r, emails.reminder_message(r)
+
+
+def html_of(message):
+    return next(body for body, mime in message.alternatives if mime == "text/html")
+
+
+def test_24h_reminder_has_both_zones_the_link_the_next_step_and_an_ics(user):
+    incident = confirmed(user)
+    r, m = message_for(incident, K.BEFORE_24H)
+    assert m.subject == (
+        "Tomorrow: your Backend engineer interview with Acme at "
+        "Thu 5 Mar 2026, 09:00 CST (America/Chicago)"
+    )
+    for part in (m.body, html_of(m)):
+        assert "09:00 CST (America/Chicago)" in part
+        assert "20:30 IST (Asia/Kolkata)" in part
+        assert "https://meet.example/abc" in part
+        assert "Confirm the logistics" in part
+        assert "tech check" in part
+    assert m.extra_headers["Message-ID"] == r.message_id
+    assert m.to == [user.email] and m.cc == []
+    (name, content, mimetype), = m.attachments
+    assert name == "interview.ics" and mimetype.startswith("text/calendar")
+    cal = Calendar.from_ical(content)
+    assert sorted(c.name for c in cal.subcomponents) == ["VEVENT", "VTIMEZONE"]
+
+
+def test_24h_reminder_copies_the_accountability_partner(user):
+    user.profile.partner_email = "sam@example.net"
+    user.profile.save()
+    incident = confirmed(user)
+    _, m = message_for(incident, K.BEFORE_24H)
+    assert m.cc == ["sam@example.net"]
+    assert "accountability partner (sam@example.net)" in m.body
+    _, one = message_for(incident, K.BEFORE_1H)
+    assert one.cc == []
+
+
+def test_1h_reminder_says_tech_check_now_and_join_early(user):
+    incident = confirmed(user)
+    _, m = message_for(incident, K.BEFORE_1H)
+    assert m.subject.startswith("In 1 hour: Backend engineer interview with Acme")
+    assert "tech check now" in m.body and "Join 10–15 minutes early" in m.body
+    assert len(m.attachments) == 1
+
+
+def test_onsite_reminders_talk_about_the_route_and_the_place(user):
+    incident = apologise(log(user))
+    confirm(incident, format="onsite", location="12 Quay St, Level 3")
+    _, m = message_for(incident, K.BEFORE_24H)
+    assert "Place: 12 Quay St, Level 3" in m.body
+    assert "travel buffer" in m.body
+
+
+def test_interviewer_is_named(user):
+    incident = apologise(log(user))
+    contact = incidents.contact_save(
+        owner=user, incident=incident, name="Priya Raman", role="interviewer",
+        time_zone="Asia/Kolkata", now=T0 + timedelta(minutes=40),
+    )
+    confirm(incident, interviewer=contact)
+    _, m = message_for(incident, K.BEFORE_1H)
+    assert "Interviewer: Priya Raman (Interviewer)" in m.body
+
+
+def test_thank_you_nudge_says_today_and_carries_a_short_draft_and_the_link(user):
+    incident = confirmed(user)
+    _, m = message_for(incident, K.THANK_YOU)
+    assert m.subject == "Send your thank-you note to Acme today"
+    assert "Subject: Thank you – Backend engineer interview" in m.body
+    assert "http://127.0.0.1:8000/incidents/" in m.body and "/thank_you/" in m.body
+    assert m.attachments == []
+
+
+def test_first_hour_and_test_emails_render(user):
+    incident = log(user)
+    _, m = message_for(incident, K.FIRST_HOUR)
+    assert "contact Acme now" in m.subject and "first hour" in m.body
+    assert m.attachments == []
+
+
+def test_names_are_escaped_in_html_but_not_in_text(user):
+    incident = log(user, company="Smith & <Sons>")
+    _, m = message_for(incident, K.FIRST_HOUR)
+    assert "Smith & <Sons>" in m.body and "Smith & <Sons>" in m.subject
+    assert "Smith &amp; &lt;Sons&gt;" in html_of(m)
+
+
+def test_every_kind_has_subject_text_and_html_templates():
+    from django.template.loader import get_template
+
+    for kind in K.values:
+        for part in ("subject.txt", "body.txt", "body.html"):
+            get_template(f"emails/{kind}-{part}")
+
+
+def test_follow_up_nudge_names_the_request_time(user):
+    incident = apologise(log(user))
+    incidents.reschedule_request(
+        incident=incident,
+        slots=[(START, "Asia/Kolkata"), (START + timedelta(hours=2), "Asia/Kolkata")],
+        now=T0 + timedelta(minutes=30),
+    )
+    _, m = message_for(incident, K.FOLLOW_UP)
+    assert "send one follow-up today" in m.subject
+    assert "Mon 2 Mar 2026, 08:50 CST (America/Chicago)" in m.body
+    assert rows(incident)[K.FOLLOW_UP].reschedule_id

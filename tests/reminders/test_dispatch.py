@@ -1,0 +1,245 @@
+"""The dispatcher in-process: claims, leases, expiry, re-checks, SMTP outcomes."""
+
+import smtplib
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+
+from tracker.incidents import services as incidents
+from tracker.reminders import dispatch
+from tracker.reminders.models import Reminder
+
+from .steps import START, confirm, confirmed, rows
+
+pytestmark = pytest.mark.django_db
+S = Reminder.Status
+K = Reminder.Kind
+DUE_1H = START - timedelta(hours=1)
+
+
+class ScriptedBackend(LocmemBackend):
+    """locmem, but each send takes the next outcome from `script` (an exception or None),
+    and every open() is counted."""
+
+    script: list = []
+    opened = 0
+
+    def open(self):
+        if not getattr(self, "_open", False):
+            ScriptedBackend.opened += 1
+            self._open = True
+        return True
+
+    def close(self):
+        self._open = False
+
+    def send_messages(self, messages):
+        self.open()
+        if ScriptedBackend.script:
+            outcome = ScriptedBackend.script.pop(0)
+            if outcome is not None:
+                raise outcome
+        return super().send_messages(messages)
+
+
+@pytest.fixture
+def scripted(settings):
+    settings.EMAIL_BACKEND = "tests.reminders.test_dispatch.ScriptedBackend"
+    ScriptedBackend.script = []
+    ScriptedBackend.opened = 0
+    return ScriptedBackend
+
+
+def test_due_reminder_is_sent_once_and_marked_sent(user):
+    incident = confirmed(user)
+    with time_machine.travel(DUE_1H + timedelta(seconds=5), tick=False):
+        result = dispatch.run()
+        again = dispatch.run()
+    assert result.sent == 1 and result.expired == 1  # the 24 h one expired at start - 2 h
+    assert again.sent == 0 and len(mail.outbox) == 1
+    r = rows(incident)
+    assert r[K.BEFORE_1H].status == S.SENT
+    assert r[K.BEFORE_1H].sent_at == DUE_1H + timedelta(seconds=5)
+    subjects = [m.subject for m in mail.outbox]
+    assert any(s.startswith("In 1 hour:") for s in subjects)
+    assert all(m.extra_headers["Message-ID"] for m in mail.outbox)
+
+
+def test_reminder_past_its_expiry_becomes_expired_and_is_never_sent_late(user):
+    incident = confirmed(user)
+    with time_machine.travel(START + timedelta(minutes=1), tick=False):
+        result = dispatch.run()
+    r = rows(incident)
+    assert r[K.BEFORE_1H].status == S.EXPIRED and r[K.BEFORE_24H].status == S.EXPIRED
+    assert "expired" in r[K.BEFORE_1H].reason
+    assert result.sent == 0 and mail.outbox == []
+
+
+def test_reminder_is_claimed_at_its_due_time_not_before(user):
+    confirmed(user)
+    due = START - timedelta(hours=24)
+    lease = timedelta(seconds=60)
+    assert dispatch.claim(now=due - timedelta(seconds=1), limit=50, lease=lease)[1] == []
+    assert dispatch.claim(now=due, limit=50, lease=lease)[1] == [
+        Reminder.objects.get(kind=K.BEFORE_24H).pk
+    ]
+
+
+def test_two_dispatchers_claim_disjoint_rows(user):
+    for _ in range(3):
+        confirmed(user)
+    now = DUE_1H + timedelta(seconds=1)
+    dispatch.expire_overdue(now)
+    t1, first = dispatch.claim(now=now, limit=2, lease=timedelta(seconds=60))
+    t2, second = dispatch.claim(now=now, limit=50, lease=timedelta(seconds=60))
+    assert len(first) == 2 and len(second) == 1 and not set(first) & set(second)
+    assert Reminder.objects.filter(lease_token=t1).count() == len(first)
+
+
+def test_expired_lease_returns_the_row_to_pending_and_it_is_sent_once(user):
+    incident = confirmed(user)
+    now = DUE_1H + timedelta(seconds=1)
+    token, ids = dispatch.claim(now=now, limit=50, lease=timedelta(seconds=30))
+    assert rows(incident)[K.BEFORE_1H].status == S.SENDING
+    # The worker holding it died: nothing happens until the lease runs out ...
+    with time_machine.travel(now + timedelta(seconds=10), tick=False):
+        assert dispatch.run().sent == 0
+    with time_machine.travel(now + timedelta(seconds=31), tick=False):
+        assert dispatch.run().sent == 1
+    assert rows(incident)[K.BEFORE_1H].status == S.SENT
+    # ... and the dead worker's late mark cannot overwrite the new owner's.
+    assert dispatch._finish(ids[0], token, status=S.FAILED) is False
+
+
+def test_version_recheck_cancels_a_claimed_reminder_for_the_old_time(user):
+    incident = confirmed(user)
+    now = DUE_1H + timedelta(seconds=1)
+    token, ids = dispatch.claim(now=now, limit=50, lease=timedelta(seconds=60))
+    # Moved after the claim, before the send.
+    confirm(incident, start=START + timedelta(days=2), now=now)
+    with time_machine.travel(now, tick=False):
+        result = dispatch.process(token, ids, lease=timedelta(seconds=60))
+    assert result.sent == 0 and mail.outbox == []
+    old = Reminder.objects.get(incident=incident, kind=K.BEFORE_1H, version=1)
+    assert old.status == S.CANCELLED and "moved" in old.reason
+
+
+def test_reminder_for_a_closed_incident_is_cancelled_not_sent(user):
+    incident = confirmed(user)
+    now = DUE_1H + timedelta(seconds=1)
+    token, ids = dispatch.claim(now=now, limit=50, lease=timedelta(seconds=60))
+    incidents.incident_close(incident=incident, outcome="moved_on", now=now)
+    with time_machine.travel(now, tick=False):
+        dispatch.process(token, ids, lease=timedelta(seconds=60))
+    assert mail.outbox == []
+    assert rows(incident)[K.BEFORE_1H].status == S.CANCELLED
+
+
+def test_one_smtp_connection_per_batch(user, scripted, settings):
+    for _ in range(3):
+        confirmed(user)
+    with time_machine.travel(DUE_1H + timedelta(seconds=1), tick=False):
+        result = dispatch.run()
+    assert result.sent == 3 and result.batches == 1
+    assert scripted.opened == 1
+
+
+def test_smtp_4xx_retries_with_capped_backoff_then_sends(user, scripted, settings):
+    settings.REMINDER_RETRY_BASE_SECONDS = 10
+    settings.REMINDER_RETRY_CAP_SECONDS = 15
+    incident = confirmed(user)
+    busy = smtplib.SMTPDataError(451, b"4.3.0 Try again later")
+    scripted.script = [busy, busy]
+    t = DUE_1H + timedelta(seconds=1)
+    with time_machine.travel(t, tick=False):
+        assert dispatch.run().retrying == 1
+    r = rows(incident)[K.BEFORE_1H]
+    assert r.status == S.PENDING and "451" in r.last_error
+    assert r.next_attempt_at == t + timedelta(seconds=10)
+    with time_machine.travel(t + timedelta(seconds=5), tick=False):
+        assert dispatch.run().retrying == 0  # still backing off
+    with time_machine.travel(t + timedelta(seconds=11), tick=False):
+        assert dispatch.run().retrying == 1
+    r.refresh_from_db()
+    assert r.next_attempt_at == t + timedelta(seconds=11 + 15)  # 20 s capped at 15
+    with time_machine.travel(t + timedelta(seconds=27), tick=False):
+        assert dispatch.run().sent == 1
+    r.refresh_from_db()
+    assert r.status == S.SENT and r.attempts == 3 and len(mail.outbox) == 1
+
+
+def test_smtp_5xx_marks_failed_with_the_error_and_no_retry(user, scripted):
+    incident = confirmed(user)
+    scripted.script = [
+        smtplib.SMTPRecipientsRefused({user.email: (550, b"5.1.1 No such user")})
+    ]
+    with time_machine.travel(DUE_1H + timedelta(seconds=1), tick=False):
+        assert dispatch.run().failed == 1
+    with time_machine.travel(DUE_1H + timedelta(minutes=5), tick=False):
+        assert dispatch.run().sent == 0
+    r = rows(incident)[K.BEFORE_1H]
+    assert r.status == S.FAILED and "550" in r.last_error and r.attempts == 1
+
+
+def test_disconnect_is_retried(user, scripted, settings):
+    settings.REMINDER_RETRY_BASE_SECONDS = 1
+    incident = confirmed(user)
+    scripted.script = [smtplib.SMTPServerDisconnected("Connection unexpectedly closed")]
+    t = DUE_1H + timedelta(seconds=1)
+    with time_machine.travel(t, tick=False):
+        assert dispatch.run().retrying == 1
+    with time_machine.travel(t + timedelta(seconds=2), tick=False):
+        assert dispatch.run().sent == 1
+    assert rows(incident)[K.BEFORE_1H].status == S.SENT
+
+
+def test_gives_up_after_max_attempts(user, scripted, settings):
+    settings.REMINDER_MAX_ATTEMPTS = 2
+    settings.REMINDER_RETRY_BASE_SECONDS = 1
+    incident = confirmed(user)
+    scripted.script = [smtplib.SMTPDataError(451, b"busy")] * 2
+    t = DUE_1H + timedelta(seconds=1)
+    with time_machine.travel(t, tick=False):
+        dispatch.run()
+    with time_machine.travel(t + timedelta(seconds=2), tick=False):
+        dispatch.run()
+    r = rows(incident)[K.BEFORE_1H]
+    assert r.status == S.FAILED and "Gave up after 2 attempts" in r.last_error
+
+
+def test_message_id_is_derived_from_the_reminder(user):
+    incident = confirmed(user)
+    r = rows(incident)[K.BEFORE_1H]
+    with time_machine.travel(DUE_1H + timedelta(seconds=1), tick=False):
+        dispatch.run()
+    sent = [m for m in mail.outbox if m.subject.startswith("In 1 hour")][0]
+    assert sent.extra_headers["Message-ID"] == r.message_id
+    assert r.message_id == (
+        f"<reminder.{incident.pk}.r{r.reschedule_id}.before_1h.v1@127.0.0.1>"
+    )
+
+
+def test_person_without_email_gets_a_visible_failure(user):
+    incident = confirmed(user)
+    user.email = ""
+    user.save()
+    with time_machine.travel(DUE_1H + timedelta(seconds=1), tick=False):
+        dispatch.run()
+    r = rows(incident)[K.BEFORE_1H]
+    assert r.status == S.FAILED and "no email address" in r.last_error
+
+
+def test_batch_stops_sending_when_its_lease_would_run_out(user, settings, monkeypatch):
+    confirmed(user)
+    confirmed(user)
+    clock = iter([0.0, 0.0, 1_000.0, 1_000.0, 1_000.0])
+    monkeypatch.setattr(dispatch.time, "monotonic", lambda: next(clock, 1_000.0))
+    now = DUE_1H + timedelta(seconds=1)
+    token, ids = dispatch.claim(now=now, limit=50, lease=timedelta(seconds=60))
+    with time_machine.travel(now, tick=False):
+        result = dispatch.process(token, ids, lease=timedelta(seconds=60))
+    assert result.sent == 1 and result.released == 1
+    assert Reminder.objects.filter(status=S.PENDING, kind=K.BEFORE_1H).count() == 1
