@@ -1,14 +1,10 @@
-"""Draft pages (the message composer). Placeholder routes until the composer lands."""
+"""Draft pages (the message composer): the list of drafts and one draft of an incident."""
 
-from django.http import Http404
 from django.urls import path
 
-
-def _not_yet(request, pk, kind=None):
-    raise Http404("Drafts are not built yet.")
-
+from . import draft_views
 
 urlpatterns = [
-    path("incidents/<int:pk>/drafts/", _not_yet, name="drafts"),
-    path("incidents/<int:pk>/drafts/<slug:kind>/", _not_yet, name="draft"),
+    path("incidents/<int:pk>/drafts/", draft_views.drafts, name="drafts"),
+    path("incidents/<int:pk>/drafts/<slug:kind>/", draft_views.draft, name="draft"),
 ]
