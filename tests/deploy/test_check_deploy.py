@@ -139,9 +139,7 @@ def test_a_malformed_proxy_ssl_header_stops_the_start(example_env):
 
 def test_logs_go_to_stdout(example_env, manage_py):
     env = {**example_env, **UNREACHABLE, "DJANGO_SETTINGS_MODULE": "tracker.settings"}
-    code = (
-        "import django, logging; django.setup(); logging.getLogger('tracker').warning('hi-log')"
-    )
+    code = "import django, logging; django.setup(); logging.getLogger('tracker').warning('hi-log')"
 
     result = run([sys.executable, "-c", code], env)
 
