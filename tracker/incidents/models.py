@@ -103,7 +103,7 @@ class Incident(models.Model):
         indexes = [
             # The dashboard: a person's open incidents, newest first (the query excludes closed).
             models.Index(
-                fields=["owner", "-discovered_at"],
+                fields=["owner", "-discovered_at", "-id"],
                 condition=~Q(phase="closed"),
                 name="incident_open_by_owner",
             ),

@@ -1,0 +1,167 @@
+"""Owner-scoped reads: another person's object is a 404; pages read in a constant number of
+queries; the history counts the person's own pattern."""
+
+from datetime import timedelta
+
+import pytest
+from django.http import Http404
+
+from tests.factories import ContactFactory, UserFactory
+from tests.incidents import steps
+from tests.incidents.steps import START, T0
+from tracker.incidents import selectors, services
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def owned(user):
+    """One of everything, owned by `user`."""
+    incident = steps.consolidating(user)
+    services.material_add(incident=incident, description="Slides", now=START)
+    return {
+        "incident": incident,
+        "contact": ContactFactory(owner=user),
+        "outreach": incident.outreach.first(),
+        "reschedule": incident.reschedules.get(),
+        "safeguard": incident.safeguards.first(),
+        "material": incident.materials.get(),
+    }
+
+
+GETTERS = [
+    ("incident", selectors.incident_get_for_user),
+    ("incident", selectors.incident_detail),
+    ("contact", selectors.contact_get_for_user),
+    ("outreach", selectors.outreach_get_for_user),
+    ("reschedule", selectors.reschedule_get_for_user),
+    ("safeguard", selectors.safeguard_get_for_user),
+    ("material", selectors.material_get_for_user),
+]
+
+
+@pytest.mark.parametrize(("name", "getter"), GETTERS)
+def test_get_for_user_returns_the_owners_object(owned, user, name, getter):
+    assert getter(user=user, pk=owned[name].pk) == owned[name]
+
+
+@pytest.mark.parametrize(("name", "getter"), GETTERS)
+def test_get_for_user_is_a_404_for_another_person(owned, other_user, name, getter):
+    with pytest.raises(Http404):
+        getter(user=other_user, pk=owned[name].pk)
+
+
+def test_slot_get_for_user_is_scoped_to_the_owner(user, other_user):
+    slot = steps.request(steps.in_correct(user)).slots.first()
+    assert selectors.slot_get_for_user(user=user, pk=slot.pk) == slot
+    with pytest.raises(Http404):
+        selectors.slot_get_for_user(user=other_user, pk=slot.pk)
+
+
+def test_get_for_user_is_a_404_for_a_missing_or_malformed_pk(user):
+    with pytest.raises(Http404):
+        selectors.incident_get_for_user(user=user, pk=999999)
+
+
+def test_lists_are_scoped_to_the_owner(user, other_user):
+    mine = steps.log(user)
+    steps.log(other_user)
+    ContactFactory(owner=other_user)
+    assert list(selectors.incidents_for_user(user=user)) == [mine]
+    assert list(selectors.contacts_for_user(user=user)) == []
+    assert [i.pk for i in selectors.open_incidents_for_dashboard(user=user)] == [mine.pk]
+
+
+# The dashboard -------------------------------------------------------------------------------
+
+
+def _one_of_each_phase(owner):
+    steps.log(owner)
+    steps.request(steps.in_correct(owner))
+    steps.confirmed(owner)
+    consolidating = steps.consolidating(owner)
+    services.material_add(incident=consolidating, description="Slides", now=START)
+    closed = steps.log(owner)
+    services.incident_close(incident=closed, outcome="moved_on", now=T0)
+
+
+def _read_dashboard(user):
+    rows = list(selectors.open_incidents_for_dashboard(user=user))
+    return [(row.phase, selectors.dashboard_facts(row)) for row in rows]
+
+
+def test_dashboard_facts_match_the_facts_read_fresh(user):
+    _one_of_each_phase(user)
+    rows = list(selectors.open_incidents_for_dashboard(user=user))
+    assert sorted(r.phase for r in rows) == ["consolidate", "contain", "correct", "correct"]
+    for row in rows:
+        assert selectors.dashboard_facts(row) == selectors.incident_facts(row)
+
+
+def test_dashboard_reads_in_the_same_number_of_queries_for_few_and_many(
+    user, django_assert_num_queries
+):
+    _one_of_each_phase(user)
+    with django_assert_num_queries(3):  # incidents, live reschedules, their slots
+        few = _read_dashboard(user)
+    for _ in range(4):
+        _one_of_each_phase(user)
+    with django_assert_num_queries(3):
+        many = _read_dashboard(user)
+    assert (len(few), len(many)) == (4, 20)
+
+
+def test_incident_detail_reads_in_the_same_number_of_queries_however_long_its_record(
+    user, django_assert_num_queries
+):
+    incident = steps.consolidating(user)
+
+    def read():
+        got = selectors.incident_detail(user=user, pk=incident.pk)
+        return (
+            list(got.contacts.all()),
+            [(o.contact, o.pk) for o in got.outreach.all()],
+            [(r.interviewer, r.accepted_slot, list(r.slots.all())) for r in got.reschedules.all()],
+            list(got.safeguards.all()),
+            list(got.materials.all()),
+            [(e.actor, e.message) for e in got.timeline.all()],
+        )
+
+    with django_assert_num_queries(8):
+        short = read()
+    for i in range(6):
+        steps.follow_up(incident, now=START + timedelta(hours=2 + i))
+        services.material_add(incident=incident, description=f"Item {i}", now=START)
+    with django_assert_num_queries(8):
+        long = read()
+    assert len(long[5]) > len(short[5]) + 10
+
+
+# History -------------------------------------------------------------------------------------
+
+
+def test_history_counts_causes_outcomes_repeats_and_time_to_first_outreach(user, other_user):
+    for minutes, cause in ((10, "timezone"), (30, "timezone"), (90, "transit")):
+        steps.apologise(steps.log(user, cause=cause), at=T0 + timedelta(minutes=minutes))
+    closed = steps.log(user, cause="calendar")
+    services.incident_close(incident=closed, outcome="moved_on", now=T0 + timedelta(hours=1))
+    steps.apologise(steps.log(other_user, cause="transit"), at=T0 + timedelta(minutes=1))
+
+    history = selectors.history_for_user(user=user)
+    assert history.total == 4
+    assert history.closed == 1
+    assert history.outcomes == [("Moved on", 1)]
+    assert dict(history.causes) == {
+        "Time-zone error": 2, "Transit or travel delay": 1, "Calendar error": 1
+    }
+    assert history.repeated_causes == [("Time-zone error", 2)]
+    assert history.median_minutes_to_first_outreach == 30
+    assert (history.within_hour, history.with_outreach) == (2, 3)
+    assert len(history.incidents) == 4
+
+
+def test_history_of_a_new_person_is_empty():
+    history = selectors.history_for_user(user=UserFactory())
+    assert (history.total, history.median_minutes_to_first_outreach, history.causes) == (
+        0, None, []
+    )
