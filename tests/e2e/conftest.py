@@ -102,7 +102,9 @@ class Journey:
         self.shots.append((name, self.page.screenshot(full_page=True)))
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API runs, its event loop counts as running
+# in this thread, which breaks asyncio.run and async_to_sync in any test that comes after.
+@pytest.fixture(scope="module")
 def browser():
     if not os.path.exists(CHROMIUM):
         pytest.fail(
