@@ -103,6 +103,27 @@ def test_phone_script_can_be_said_in_under_a_minute(cause):
 
 
 @pytest.mark.parametrize("cause", c.CAUSES)
+def test_phone_script_stays_within_the_limit_with_long_names_and_zones(cause):
+    long = facts(
+        cause=cause,
+        format="phone",
+        company="International Business Machines Corporation of North America",
+        role="Senior Staff Software Engineer, Platform Infrastructure and Reliability",
+        person=c.Person("Maria de los Angeles Garcia Fernandez", "", "America/Argentina/Salta"),
+        contacts=(c.ContactInfo("Dr. Jean-Baptiste van der Berg", "interviewer",
+                                "Pacific/Chatham"),),
+        confirmed=None,
+    )
+    d = c.compose(c.PHONE_SCRIPT, long, now=NOW)
+    assert d.word_count <= c.PHONE_WORD_LIMIT
+    # What must stay: who, the apology, a concrete time in both zones, thanks.
+    assert "Maria de los Angeles Garcia Fernandez" in d.body
+    assert "I missed it, and I am sorry." in d.body
+    assert "Pacific/Chatham (my time: " in d.body and "America/Argentina/Salta" in d.body
+    assert "Thank you" in d.body
+
+
+@pytest.mark.parametrize("cause", c.CAUSES)
 def test_voicemail_is_short_and_says_availability_follows_by_email(cause):
     d = c.compose(c.VOICEMAIL, facts(cause=cause), now=NOW)
     assert d.word_count <= c.VOICEMAIL_WORD_LIMIT

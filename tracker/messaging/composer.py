@@ -428,26 +428,41 @@ class _Ctx:
 
 
 def _phone_script(c: _Ctx) -> tuple[str, str]:
+    """Under a minute: the first version that fits PHONE_WORD_LIMIT, shedding the least
+    needed sentences first (long names and zones can push it over)."""
     f = c.facts
-    today = c.missed_when.startswith("today")
+    # For a technical failure the alternative already offers to connect now.
+    now_too = c.missed_when.startswith("today") and f.cause != "technical"
     ask_for = f" Could I speak with {c.to.name.strip()}, please?" if c.to else ""
     opening = f"Hello, this is {c.name}.{ask_for}"
     about = f"I was due to interview for {c.role_at} {c.missed_when}. I missed it, and I am sorry."
-    slots = c.slot_lines(limit=2)
-    if slots:
-        now_too = ", or now if you are free" if today else ""
-        ask = f"Could we find a new time? I could do {_or_list(slots)}{now_too}."
-    else:
-        ask = ("Could we find a new time? I can speak now if you are free, or at any time "
-               "that suits you.")
-    body = "\n\n".join(
-        p for p in (
-            opening,
-            _join(about, reason_line(f.cause)),
-            _join("I am still very interested in the role.", ask, _alternative(f)),
-            "Thank you for taking my call.",
-        ) if p
-    )
+    interest = "I am still very interested in the role."
+
+    def version(*, interest: str, reason: str, slot_count: int) -> str:
+        slots = c.slot_lines(limit=slot_count)
+        if slots:
+            ask = (f"Could we find a new time? I could do {_or_list(slots)}"
+                   f"{', or now if you are free' if now_too else ''}.")
+        else:
+            ask = ("Could we find a new time? I can speak now if you are free, or at any time "
+                   "that suits you.")
+        return "\n\n".join(
+            p for p in (
+                opening,
+                _join(about, reason),
+                _join(interest, ask, _alternative(f)),
+                "Thank you for taking my call.",
+            ) if p
+        )
+
+    reason = reason_line(f.cause)
+    ladder = [
+        version(interest=interest, reason=reason, slot_count=2),
+        version(interest="", reason=reason, slot_count=2),
+        version(interest="", reason="", slot_count=2),
+        version(interest="", reason="", slot_count=1),
+    ]
+    body = next((b for b in ladder if len(b.split()) <= PHONE_WORD_LIMIT), ladder[-1])
     return "", body
 
 
