@@ -246,3 +246,18 @@ def test_history_counts_causes_median_and_warns_on_a_repeated_cause(client, user
     assert "2 of 3 inside the hour" in html
     assert html.count("<rect") == 2  # one bar per cause
     assert_csp_clean(html)
+
+
+def test_outreach_form_defaults_to_the_likely_purpose_and_the_only_contact(client, user, walked):
+    client.force_login(user)
+    html = client.get(reverse("incident_detail", args=[walked["incident"].pk])).content.decode()
+    # A request is waiting for a reply: the next outreach is most likely the follow-up.
+    assert '<option value="follow_up" selected>' in html
+    assert f'<option value="{walked["contact"].pk}" selected>' in html
+
+
+def test_first_hour_clock_reads_in_days_when_left_open(client, user, clock):
+    log_incident(user, discovered_at=NOW - timedelta(days=3))
+    client.force_login(user)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "3 days since you found out; the hour has passed" in html

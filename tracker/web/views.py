@@ -251,6 +251,22 @@ class DetailView:
             )
         return initial
 
+    def outreach_initial(self) -> dict:
+        """The purpose the next outreach most likely has, so recording it is one tap."""
+        f = self.facts
+        if f.phase == phases.CONTAIN:
+            purpose = "apology"
+        elif f.confirmed:
+            purpose = "confirmation"
+        elif f.phase == phases.CORRECT and f.reschedule_requested and f.reply == "pending":
+            purpose = "follow_up"
+        elif f.phase == phases.CORRECT:
+            purpose = "reschedule"
+        else:
+            purpose = "other"
+        contacts = self.contacts
+        return {"purpose": purpose, "contact": str(contacts[0].pk) if len(contacts) == 1 else ""}
+
     def close_options(self) -> list[dict]:
         return [
             {"value": value, "label": label, "blockers": phases.close_blockers(self.facts, value)}
@@ -282,7 +298,9 @@ class DetailView:
             "can_confirm": i.phase == phases.CORRECT,
             "can_attend": self.facts.confirmed and i.phase == phases.CORRECT,
             "can_thank": i.phase == phases.CONSOLIDATE and not self.facts.thank_you_sent,
-            "outreach_form": forms.OutreachForm(contacts=self.contacts, now=now),
+            "outreach_form": forms.OutreachForm(
+                contacts=self.contacts, now=now, initial=self.outreach_initial()
+            ),
             "contact_form": forms.ContactForm(initial={"time_zone": i.interview_tz}),
             "request_form": forms.RescheduleRequestForm(now=now, zone=i.interview_tz),
             "confirm_form": forms.ConfirmForm(
@@ -387,7 +405,9 @@ def contact_edit(request, pk):
 def outreach_add(request, pk):
     view = _incident_and_view(request, pk)
     incident, now = view.incident, view.now
-    form = forms.OutreachForm(_data(request), contacts=view.contacts, now=now)
+    form = forms.OutreachForm(
+        _data(request), contacts=view.contacts, now=now, initial=view.outreach_initial()
+    )
     if request.method == "POST" and form.is_valid():
         try:
             outreach = services.outreach_record(

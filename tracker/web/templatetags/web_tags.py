@@ -84,3 +84,18 @@ def bar_chart(rows, title: str, chart_id: str):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def minutes(value) -> str:
+    """75 -> '75 min', 150 -> '2 h 30 min', 4000 -> '2 days': the first-hour clock stays
+    readable on an incident left open for days."""
+    try:
+        m = int(value)
+    except (TypeError, ValueError):
+        return ""
+    if m < 120:
+        return f"{m} min"
+    if m < 48 * 60:
+        return f"{m // 60} h {m % 60} min"
+    return f"{m // (24 * 60)} days"
