@@ -31,16 +31,19 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # HTTPS hardening: on by default when DEBUG is off, each switch overridable for a local run of the
-# image over plain HTTP. Behind a proxy that terminates TLS set SECURE_PROXY_SSL_HEADER, e.g.
+# image over plain HTTP; always off with DEBUG (development is plain HTTP, even if a production
+# .env lies around). Behind a proxy that terminates TLS set SECURE_PROXY_SSL_HEADER, e.g.
 # "HTTP_X_FORWARDED_PROTO,https", and make sure the proxy overwrites that header.
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_SSL_REDIRECT = not DEBUG and env.bool("SECURE_SSL_REDIRECT", default=True)
 # Load balancers and container healthchecks probe over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz(/|$)"]
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = not DEBUG and env.bool("SESSION_COOKIE_SECURE", default=True)
+CSRF_COOKIE_SECURE = not DEBUG and env.bool("CSRF_COOKIE_SECURE", default=True)
+SECURE_HSTS_SECONDS = 0 if DEBUG else env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG and env.bool(
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True
+)
+SECURE_HSTS_PRELOAD = not DEBUG and env.bool("SECURE_HSTS_PRELOAD", default=False)
 _proxy_ssl_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
 if _proxy_ssl_header and len(_proxy_ssl_header) != 2:
     raise ImproperlyConfigured(

@@ -146,3 +146,12 @@ def test_logs_go_to_stdout(example_env, manage_py):
     assert result.returncode == 0, result.stderr
     assert "WARNING tracker hi-log" in result.stdout
     assert "hi-log" not in result.stderr
+
+
+def test_debug_turns_the_https_switches_off_even_with_a_production_environment(example_env):
+    # A developer who copied .env.example to .env for compose can still run `make run`.
+    prod = production_settings({**example_env, **UNREACHABLE, "DEBUG": "true"})
+
+    assert prod["session_cookie_secure"] is False
+    assert prod["csrf_cookie_secure"] is False
+    assert prod["hsts"] == 0
