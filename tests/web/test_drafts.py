@@ -506,3 +506,38 @@ def test_line_breaks_from_a_browser_are_recorded_as_plain_newlines(user, me, fro
     assert Outreach.objects.get().text == (
         "Dear Priya,\n\nI missed our interview, and I apologise.\nThank you."
     )
+
+
+def test_a_gracious_reply_to_a_decline_is_logged_and_the_incident_stays_closed(user, me, frozen):
+    incident = log(user)
+    services.outreach_record(incident=incident, channel="email", result="sent", now=NOW)
+    reschedule = propose(incident)
+    services.reschedule_reply(reschedule=reschedule, reply="declined", now=NOW)
+    index = me.get(url(incident)).content.decode()
+    assert re.findall(r'href="([^"]+)" class="[^"]*list-group-item-primary', index) == [
+        url(incident, "decline_reply")
+    ]
+    text = textarea(me.get(url(incident, "decline_reply")))
+    assert "future roles" in text
+    me.post(url(incident, "decline_reply"), {"step": "record", "subject": "Re", "body": text})
+    outreach = Outreach.objects.get(purpose="other")
+    assert outreach.text == text
+    incident.refresh_from_db()
+    assert (incident.phase, incident.outcome) == ("closed", "declined")
+
+
+def test_a_slot_that_happens_twice_asks_which_one_is_meant(user, me, frozen):
+    incident = log(user)
+    data = {
+        "step": "slots",
+        "slot1-start": "2026-10-25T02:30", "slot1-time_zone": "Europe/Berlin",
+        "slot2-start": "2026-10-26T10:00", "slot2-time_zone": "Europe/Berlin",
+    }
+    response = me.post(url(incident, "reschedule_request"), data)
+    assert response.status_code == 200
+    assert "happens twice in Europe/Berlin" in response.content.decode()
+    assert not incident.reschedules.exists()
+    response = me.post(url(incident, "reschedule_request"), {**data, "slot1-which": "+01:00"})
+    assert response.status_code == 302
+    first = incident.reschedules.get().slots.order_by("start").first()
+    assert first.start == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
