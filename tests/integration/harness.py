@@ -165,7 +165,7 @@ class SinkHandler:
         steps = self.script.get(address)
         if steps and steps[0] == "550":
             self.attempts[address] += 1
-            return "550 5.1.1 <%s>: Recipient address rejected: no such user" % address
+            return f"550 5.1.1 <{address}>: Recipient address rejected: no such user"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

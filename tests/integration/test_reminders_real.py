@@ -43,7 +43,8 @@ def a_confirmed_interview(user, start, now):
 def test_24h_and_1h_reminders_each_arrive_exactly_once_with_both_zones_and_an_ics(
     cluster, sink, user
 ):
-    worker, beat = cluster.worker(), cluster.beat()
+    worker = cluster.worker()
+    cluster.beat()
     worker.wait_ready()
     now = datetime.now(UTC)
     start = now + DAY + timedelta(seconds=2)
@@ -68,9 +69,7 @@ def test_24h_and_1h_reminders_each_arrive_exactly_once_with_both_zones_and_an_ic
     for r in (day, hour):
         body = r.email.get_body(("plain",)).get_content()
         assert "(America/Chicago)" in body and "(Asia/Kolkata)" in body
-        assert ics_start(r).astimezone(UTC) == start.replace(microsecond=0) or abs(
-            ics_start(r).astimezone(UTC) - start
-        ) < timedelta(seconds=1)
+        assert abs(ics_start(r).astimezone(UTC) - start) < timedelta(seconds=1)
         assert r.rcpt == [user.email]
     statuses = dict(Reminder.objects.filter(incident=incident).values_list("kind", "status"))
     assert statuses["before_24h"] == "sent" and statuses["before_1h"] == "sent"
@@ -80,7 +79,8 @@ def test_24h_and_1h_reminders_each_arrive_exactly_once_with_both_zones_and_an_ic
 def test_moving_the_interview_while_waiting_sends_only_the_new_times_reminder(
     cluster, sink, user
 ):
-    worker, beat = cluster.worker(), cluster.beat()
+    worker = cluster.worker()
+    cluster.beat()
     worker.wait_ready()
     now = datetime.now(UTC)
     incident = a_confirmed_interview(user, now + DAY + timedelta(seconds=3), now)
