@@ -261,3 +261,14 @@ def test_first_hour_clock_reads_in_days_when_left_open(client, user, clock):
     client.force_login(user)
     html = client.get(reverse("dashboard")).content.decode()
     assert "3 days since you found out; the hour has passed" in html
+
+
+def test_every_link_on_the_incident_page_leads_somewhere(client, user, walked):
+    client.force_login(user)
+    url = reverse("incident_detail", args=[walked["incident"].pk])
+    html = client.get(url).content.decode()
+    links = {link for link in re.findall(r'href="(/[^"#]*)', html)
+             if not link.startswith("/static/")}
+    assert any("/drafts/" in link for link in links)
+    for link in links:
+        assert client.get(link).status_code == 200, link

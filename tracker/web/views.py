@@ -23,28 +23,29 @@ from django.views.decorators.http import require_http_methods, require_safe
 from tracker.incidents import phases, selectors, services
 from tracker.incidents.models import Contact, Incident, PromisedMaterial, Reschedule, Safeguard
 from tracker.incidents.services import TransitionRefused
+from tracker.messaging import composer
 
 from . import forms
 
 DASHBOARD_PAGE_SIZE = 50
 
-# What each next action (phases.Action.code) links to: a section of the incident page and,
-# where a message has to be written, the draft of the composer.
-ACTION_TARGETS: dict[str, tuple[str, str | None]] = {
-    "apology": ("outreach", "apology_email"),
-    "outreach": ("outreach", None),
-    "request": ("reschedule", "reschedule_request"),
-    "reply": ("reply", None),
-    "follow_up": ("outreach", "follow_up"),
-    "close_no_response": ("close", None),
-    "confirm": ("confirm", "confirmation"),
-    "safeguards": ("safeguards", None),
-    "attended": ("reschedule", None),
-    "thank_you": ("thank-you", "thank_you"),
-    "materials": ("materials", "materials_cover"),
-    "lessons": ("lessons", None),
-    "close": ("close", None),
-    "reopen": ("close", None),
+# The section of the incident page each next action (phases.Action.code) links to; the draft
+# to write for it, if any, comes from the composer.
+ACTION_ANCHORS: dict[str, str] = {
+    "apology": "outreach",
+    "outreach": "outreach",
+    "request": "reschedule",
+    "reply": "reply",
+    "follow_up": "outreach",
+    "close_no_response": "close",
+    "confirm": "confirm",
+    "safeguards": "safeguards",
+    "attended": "reschedule",
+    "thank_you": "thank-you",
+    "materials": "materials",
+    "lessons": "lessons",
+    "close": "close",
+    "reopen": "close",
 }
 
 PHASE_STEPS = (
@@ -85,7 +86,8 @@ def action_links(incident: Incident, facts: phases.Facts, *, on_page: bool) -> l
     base = "" if on_page else reverse("incident_detail", args=[incident.pk])
     links = []
     for action in phases.next_actions(facts):
-        anchor, draft = ACTION_TARGETS.get(action.code, ("", None))
+        anchor = ACTION_ANCHORS.get(action.code, "")
+        draft = composer.kind_for_action(action.code)
         links.append(
             ActionLink(
                 label=action.label,
