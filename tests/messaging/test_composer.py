@@ -419,3 +419,11 @@ def test_mailto_round_trips_any_text(subject, body):
     assert params.get("subject", "") == subject
     normalised = re.sub(r"\r\n|\r|\n", "\r\n", body)
     assert params.get("body", "") == normalised
+
+
+@pytest.mark.parametrize("kind", [c.PHONE_SCRIPT, c.APOLOGY_EMAIL])
+@pytest.mark.parametrize("has_slots", [True, False])
+def test_technical_failure_offers_to_connect_now_only_once(kind, has_slots):
+    f = facts(cause="technical", slots=facts().slots if has_slots else ())
+    body = c.compose(kind, f, now=NOW).body
+    assert len(re.findall(r"right now|now if you are free|speak now", body)) == 1, body

@@ -443,6 +443,8 @@ def _phone_script(c: _Ctx) -> tuple[str, str]:
         if slots:
             ask = (f"Could we find a new time? I could do {_or_list(slots)}"
                    f"{', or now if you are free' if now_too else ''}.")
+        elif f.cause == "technical":
+            ask = "Could we find a new time? Any time that suits you works for me."
         else:
             ask = ("Could we find a new time? I can speak now if you are free, or at any time "
                    "that suits you.")
