@@ -272,3 +272,17 @@ def test_every_link_on_the_incident_page_leads_somewhere(client, user, walked):
     assert any("/drafts/" in link for link in links)
     for link in links:
         assert client.get(link).status_code == 200, link
+
+
+def test_a_slot_in_a_third_zone_is_shown_in_all_three(client, user, clock):
+    incident = log_incident(user, interview_tz="America/Chicago", contact_name="")
+    services.outreach_record(incident=incident, channel="email", result="sent", now=NOW)
+    services.reschedule_request(
+        incident=incident,
+        slots=[(NOW + timedelta(days=2), "Asia/Tokyo"), (NOW + timedelta(days=3), "Asia/Tokyo")],
+        now=NOW,
+    )
+    client.force_login(user)
+    html = client.get(reverse("incident_detail", args=[incident.pk])).content.decode()
+    assert "You and them</span>Wed 4 Mar 2026, 08:30 CST (America/Chicago)" in html
+    assert "Agreed in</span>Wed 4 Mar 2026, 23:30 JST (Asia/Tokyo)" in html

@@ -36,12 +36,13 @@ def when(instant: datetime | None, incident, zone: str = ""):
     agreed in, when that is a third one), each with its zone name."""
     if instant is None:
         return {"rows": []}
-    labels = {incident.candidate_tz: "You", incident.interview_tz: "Them"}
-    rows = []
-    for zt in zones.in_zones(instant, incident.candidate_tz, incident.interview_tz, zone):
-        rows.append({"who": labels.get(zt.zone, "Agreed in"), "text": str(zt)})
-    if len(rows) == 1:
-        rows[0]["who"] = "You and them"
+    labels = {incident.interview_tz: "Them", incident.candidate_tz: "You"}
+    if incident.candidate_tz == incident.interview_tz:
+        labels[incident.candidate_tz] = "You and them"
+    rows = [
+        {"who": labels.get(zt.zone, "Agreed in"), "text": str(zt)}
+        for zt in zones.in_zones(instant, incident.candidate_tz, incident.interview_tz, zone)
+    ]
     return {"rows": rows}
 
 
