@@ -357,7 +357,7 @@ def test_recording_a_follow_up_marks_the_request_followed_up(user, me, frozen):
 def test_missing_contact_is_asked_for_and_saved_through_the_service(user, me, frozen):
     incident = log(user, contact_name="", contact_email="")
     page = me.get(url(incident, "apology_email")).content.decode()
-    assert "To write this draft, add:" in page
+    assert "To write this draft, add what is missing below." in page
     assert "Who you are writing to" in page
     assert 'name="body"' not in page
     response = me.post(url(incident, "apology_email"), {
