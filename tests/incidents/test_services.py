@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.factories import ContactFactory, UserFactory
@@ -113,6 +114,16 @@ def test_log_with_a_contact_links_it_in_the_interviewers_zone(user):
 def test_log_defaults_discovery_to_now(user):
     incident = steps.log(user, discovered_at=None, now=T0 + timedelta(minutes=3))
     assert incident.discovered_at == T0 + timedelta(minutes=3)
+
+
+def test_writes_read_the_clock_once_when_no_now_is_given(user):
+    at = datetime(2026, 3, 2, 14, 33, 20, tzinfo=UTC)
+    with time_machine.travel(at, tick=False):
+        incident = steps.log(user, discovered_at=None, now=None)
+        services.outreach_record(incident=incident, channel="call", result="reached")
+    incident = fresh(incident)
+    assert (incident.discovered_at, incident.first_outreach_at) == (at, at)
+    assert set(incident.timeline.values_list("at", flat=True)) == {at}
 
 
 def test_log_refuses_a_discovery_in_the_future(user):
@@ -904,11 +915,12 @@ def test_update_refuses_phase_fields_and_bad_values(user):
     assert fresh(incident).interview_tz == "Asia/Kolkata"
 
 
-def test_contact_is_added_to_an_incident_and_updated(user):
+def test_contact_is_added_to_an_incident_and_updated(user, syncs):
     incident = steps.log(user)
     contact = services.contact_save(owner=user, incident=incident, name="Sam Lee",
                                     role="coordinator", time_zone="Europe/Berlin", now=T0)
     assert list(incident.contacts.all()) == [contact]
+    assert_synced_once_inside(syncs, incident, T0)
     services.contact_save(owner=user, contact=contact, incident=incident, phone="+49 30 1234",
                           now=T0)
     assert Contact.objects.get(pk=contact.pk).phone == "+49 30 1234"
@@ -978,16 +990,18 @@ OPS = st.lists(
         st.tuples(st.just("confirm"), st.integers(min_value=0, max_value=3)),
         st.tuples(st.just("move"), st.integers(min_value=0, max_value=3)),
         st.tuples(st.just("cancel"), st.just(0)),
-        st.tuples(st.just("attend"), st.just(0)),
+        # Attending waits first (hours), so that the interview has often started.
+        st.tuples(st.just("attend"), st.integers(min_value=0, max_value=40)),
         st.tuples(st.just("request"), st.just(0)),
         st.tuples(st.just("reopen"), st.just(0)),
         st.tuples(st.just("close"), st.just(0)),
-        st.tuples(st.just("wait"), st.integers(min_value=1, max_value=72)),
+        st.tuples(st.just("wait"), st.integers(min_value=1, max_value=36)),
     ),
     min_size=1,
     max_size=12,
 )
-CHOICES_OF_START = [START + timedelta(days=d, hours=d) for d in range(4)]
+# Close enough to the walk's clock that waits reach them and "attend" can succeed.
+CHOICES_OF_START = [T0 + timedelta(hours=h) for h in (6, 12, 30, 50)]
 
 
 @settings(
@@ -1019,6 +1033,7 @@ def _run_sequence(ops, syncs):
                 r = steps.confirm(incident, start=start, now=now)
                 if expected and expected[0] == r.pk:
                     bump = 0 if expected[1] == start else 1
+                    event(f"{op} on the live interview, bump {bump}")
                     assert r.version == expected[2] + bump
                 else:
                     assert r.version == 1
@@ -1030,6 +1045,7 @@ def _run_sequence(ops, syncs):
                 services.reschedule_cancel(reschedule=r, now=now)
                 expected = None
             elif op == "attend":
+                now += timedelta(hours=arg)
                 steps.attend(incident, now=now)
             elif op == "request":
                 steps.request(incident, now=now, hours=(24 * 30, 24 * 31))
@@ -1041,10 +1057,12 @@ def _run_sequence(ops, syncs):
                 now += timedelta(hours=arg)
                 continue
         except TransitionRefused:
+            event(f"{op} refused")
             # A refusal writes nothing.
             assert incident.timeline.count() == events_before
             assert len(syncs) == syncs_before
         else:
+            event(f"{op} done")
             assert incident.timeline.count() > events_before
             assert len(syncs) == syncs_before + 1
         incident = fresh(incident)
