@@ -228,7 +228,7 @@ def count(expected_ids, received: Counter) -> tuple[int, int]:
     """(lost, duplicated) against the expected Message-IDs."""
     expected = set(expected_ids)
     lost = len(expected - set(received))
-    duplicated = sum(n - 1 for mid, n in received.items() if n > 1)
+    duplicated = sum(n - 1 for mid, n in received.items() if n > 1 and mid in expected)
     return lost, duplicated
 
 
@@ -348,6 +348,12 @@ class Cluster:
         return p
 
     def stop(self) -> None:
+        for p in self.procs:  # all at once: each takes a moment to shut down warm
+            if p.alive():
+                try:
+                    os.killpg(p.proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
         for p in self.procs:
             p.stop()
 

@@ -4,12 +4,13 @@ in, with its VTIMEZONE, both zones in the description, and alarms 24 h, 1 h and 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from icalendar import Alarm, Calendar, Event
+from icalendar import Alarm, Calendar, Event, Timezone
 
 from tracker.incidents.zones import in_zones
 
@@ -69,9 +70,16 @@ def interview_ics(reschedule, *, incident, person_tz: str, now: datetime | None 
         alarm.add("trigger", -before)
         event.add_component(alarm)
     cal.add_component(event)
-    # The VTIMEZONE for the event's zone, with the transitions around the interview only.
-    cal.add_missing_timezones(
-        first_date=(start - timedelta(days=366)).date(),
-        last_date=(start + timedelta(days=366)).date(),
-    )
-    return cal.to_ical()
+    # The VTIMEZONE for the event's zone (RFC 5545 allows it after the VEVENT), serialised once
+    # per zone and year: building it is most of the cost of a reminder email.
+    body = cal.to_ical()
+    end = b"END:VCALENDAR"
+    return body[: body.rindex(end)] + vtimezone(zone, start.year) + body[body.rindex(end) :]
+
+
+@lru_cache(maxsize=256)
+def vtimezone(zone: str, year: int) -> bytes:
+    """The VTIMEZONE of `zone` with its transitions from the year before to the year after."""
+    return Timezone.from_tzid(
+        zone, first_date=date(year - 1, 1, 1), last_date=date(year + 1, 12, 31)
+    ).to_ical()
