@@ -263,6 +263,17 @@ def test_follow_up_marks_the_unanswered_request(user):
     assert reschedule.followed_up_at == at
 
 
+def test_a_follow_up_dated_before_the_request_does_not_mark_it(user):
+    incident = steps.in_correct(user)
+    reschedule = steps.request(incident, now=T0 + timedelta(hours=3))
+    services.outreach_record(
+        incident=incident, channel="email", result="sent", purpose="follow_up",
+        occurred_at=T0 + timedelta(hours=1), now=T0 + timedelta(hours=4),
+    )
+    reschedule.refresh_from_db()
+    assert reschedule.followed_up_at is None
+
+
 def test_follow_up_after_a_reply_does_not_mark_it(user):
     incident = steps.in_correct(user)
     reschedule = steps.request(incident)

@@ -289,7 +289,12 @@ def outreach_record(
         update.append("thank_you_sent_at")
     if purpose == Outreach.Purpose.FOLLOW_UP:
         r = current_reschedule(incident)
-        if r is not None and r.followed_up_at is None and r.reply == Reschedule.Reply.PENDING:
+        if (
+            r is not None
+            and r.followed_up_at is None
+            and r.reply == Reschedule.Reply.PENDING
+            and occurred_at >= r.requested_at  # a message sent before the request is no nudge
+        ):
             r.followed_up_at = occurred_at
             r.save(update_fields=["followed_up_at"])
     who = f" to {contact.name}" if contact else ""
