@@ -1,0 +1,68 @@
+"""Fixtures of the security tier: a fixed clock, an owner whose objects fill every URL with an id,
+another person, and a staff member."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from tests.factories import UserFactory
+from tests.web.conftest import NOW, log_incident, walked_incident
+from tracker.incidents import services
+
+# The owner's company: a 404 for someone else must not mention it.
+OWNER_COMPANY = "Zyxwvut Owner Corp"
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def owner_objects(owner, *, now=NOW) -> dict:
+    """Every kind of object a URL can name, owned by `owner`: an incident in correct with a
+    contact, an apology, a pending reschedule with slots, a promised item and safeguards; and a
+    second incident with a confirmed interview (its .ics exists)."""
+    objs = walked_incident(owner, now=now)
+    services.incident_update(incident=objs["incident"], company=OWNER_COMPANY, now=now)
+    confirmed = log_incident(owner, now=now, company=OWNER_COMPANY)
+    services.outreach_record(incident=confirmed, channel="call", result="reached", now=now)
+    services.reschedule_confirm(
+        incident=confirmed, start=now + timedelta(days=3), time_zone="Asia/Kolkata",
+        duration_minutes=45, format="video", location="https://meet.example/abc", now=now,
+    )
+    objs["confirmed_incident"] = confirmed
+    return objs
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def intruder(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def world(owner, clock):
+    return owner_objects(owner)
+
+
+def csrf_client(user=None) -> tuple[Client, str]:
+    """A client that checks CSRF like a browser does, logged in as `user`, with a valid token
+    taken from a page."""
+    c = Client(enforce_csrf_checks=True)
+    if user is not None:
+        c.force_login(user)
+    c.get(reverse("login"))
+    return c, c.cookies["csrftoken"].value

@@ -1,0 +1,189 @@
+"""Ownership sweep: every URL with an object id, taken from the URL configuration, is a 404 for
+another person, on GET and on POST (with a valid CSRF token and data that would work for the
+owner), and writes nothing. A new URL with an id fails the sweep until the table below says
+which object fills it, so it cannot slip through unchecked."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.forms.models import model_to_dict
+
+from tests.security.conftest import OWNER_COMPANY, csrf_client
+from tests.security.urlwalk import Route, routes
+from tests.web.conftest import NOW
+from tracker.accounts.models import Profile
+from tracker.incidents.models import (
+    Contact,
+    Incident,
+    Outreach,
+    PromisedMaterial,
+    ProposedSlot,
+    Reschedule,
+    Safeguard,
+    TimelineEvent,
+)
+from tracker.messaging import composer
+from tracker.reminders.models import Reminder
+
+pytestmark = pytest.mark.django_db
+
+FUTURE = (NOW + timedelta(days=4)).strftime("%Y-%m-%dT%H:%M")
+LATER = (NOW + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
+
+
+@dataclass(frozen=True)
+class ObjectRoute:
+    """Which of the owner's objects fills each id keyword (a key of `owner_objects`), the
+    values of the other keywords (each one is swept), and a POST body that works for the
+    owner, so that a 404 for someone else is about ownership, not about bad data."""
+
+    ids: dict[str, str]
+    post: dict[str, str] = field(default_factory=dict)
+    others: dict[str, list[str]] = field(default_factory=dict)
+
+
+# Keyed by URL name. A URL with an id that is missing here fails test_the_table_knows_every_url.
+OBJECT_ROUTES: dict[str, ObjectRoute] = {
+    "incident_detail": ObjectRoute({"pk": "incident"}),
+    "contact_add": ObjectRoute(
+        {"pk": "incident"}, {"name": "Eve", "role": "hr", "preferred_channel": "any"}
+    ),
+    "outreach_add": ObjectRoute(
+        {"pk": "incident"},
+        {"channel": "call", "purpose": "follow_up", "result": "reached", "minutes_ago": "0"},
+    ),
+    "reschedule_request": ObjectRoute(
+        {"pk": "incident"},
+        {"slot1-start": FUTURE, "slot1-time_zone": "UTC", "slot2-start": LATER,
+         "slot2-time_zone": "UTC"},
+    ),
+    "reschedule_confirm": ObjectRoute(
+        {"pk": "incident"},
+        {"start": FUTURE, "time_zone": "UTC", "duration_minutes": "45", "format": "video"},
+    ),
+    "interview_attended": ObjectRoute({"pk": "confirmed_incident"}),
+    "thank_you": ObjectRoute({"pk": "incident"}, {"channel": "email", "text": "Thanks"}),
+    "material_add": ObjectRoute({"pk": "incident"}, {"description": "Portfolio"}),
+    "lessons": ObjectRoute({"pk": "incident"}, {"lessons": "Two alarms."}),
+    "incident_close": ObjectRoute({"pk": "incident"}, {"outcome": "moved_on"}),
+    "incident_reopen": ObjectRoute({"pk": "incident"}),
+    "contact_edit": ObjectRoute(
+        {"pk": "contact"}, {"name": "Mallory", "role": "hr", "preferred_channel": "any"}
+    ),
+    "outreach_detail": ObjectRoute({"pk": "outreach"}),
+    "reschedule_reply": ObjectRoute({"pk": "reschedule"}, {"reply": "declined"}),
+    "reschedule_cancel": ObjectRoute({"pk": "reschedule"}),
+    "slot_accept": ObjectRoute({"pk": "slot"}),
+    "safeguard_toggle": ObjectRoute({"pk": "safeguard"}, {"done": "on"}),
+    "material_resolve": ObjectRoute({"pk": "material"}, {"status": "delivered"}),
+    "drafts": ObjectRoute({"pk": "incident"}),
+    "draft": ObjectRoute(
+        {"pk": "incident"},
+        {"step": "record", "subject": "Sorry", "body": "I am sorry.", "result": "reached"},
+        others={"kind": list(composer.KINDS)},
+    ),
+    "reminder_test": ObjectRoute({"pk": "incident"}),
+    "incident_ics": ObjectRoute({"pk": "confirmed_incident"}),
+}
+
+# Every model a person owns, for the "nothing was written" snapshot.
+OWNED_MODELS = (
+    Incident, Contact, Outreach, Reschedule, ProposedSlot, Safeguard, PromisedMaterial,
+    TimelineEvent, Reminder, Profile,
+)
+# A valid id that names nobody's object: what a stranger's object must look like.
+NOBODY = 987_654_321
+
+
+def id_routes() -> list[Route]:
+    return [r for r in routes() if r.id_params and not r.is_admin]
+
+
+def urls_for(route: Route, objs: dict, *, missing: bool = False) -> list[str]:
+    """The concrete URLs of one route: its ids filled from `objs` (or with an id nobody owns),
+    one URL per combination of its other keywords."""
+    spec = OBJECT_ROUTES[route.name]
+    ids = {k: (NOBODY if missing else objs[key].pk) for k, key in spec.ids.items()}
+    names = list(spec.others)
+    urls = []
+    for combo in itertools.product(*(spec.others[n] for n in names)):
+        urls.append(route.path({**ids, **dict(zip(names, combo, strict=True))}))
+    return urls
+
+
+def snapshot() -> dict:
+    return {
+        model.__name__: sorted(
+            (obj.pk, repr(sorted(model_to_dict(obj).items()))) for obj in model.objects.all()
+        )
+        for model in OWNED_MODELS
+    }
+
+
+def test_the_table_knows_every_url_with_an_id():
+    found = id_routes()
+    unknown = [str(r) for r in found if r.name not in OBJECT_ROUTES]
+    assert not unknown, (
+        "URLs with an object id that the ownership sweep does not know; add them to "
+        f"OBJECT_ROUTES in {__file__}: {unknown}"
+    )
+    stale = set(OBJECT_ROUTES) - {r.name for r in found}
+    assert not stale, f"OBJECT_ROUTES names URLs that no longer exist: {sorted(stale)}"
+    for r in found:
+        spec = OBJECT_ROUTES[r.name]
+        assert set(r.id_params) == set(spec.ids), r
+        assert set(r.params) == set(spec.ids) | set(spec.others), r
+
+
+def test_every_url_with_an_id_is_a_404_for_another_person(owner, intruder, world):
+    owner_client, owner_token = csrf_client(owner)
+    other, token = csrf_client(intruder)
+    before = snapshot()
+    covered = []
+    for route in id_routes():
+        spec = OBJECT_ROUTES[route.name]
+        for url, nobody_url in zip(
+            urls_for(route, world), urls_for(route, world, missing=True), strict=True
+        ):
+            for method in ("get", "post"):
+                data = {"csrfmiddlewaretoken": token, **spec.post} if method == "post" else None
+                # The owner reaches the object (in a transaction rolled back afterwards), so
+                # the 404 below is about ownership and this sweep can fail.
+                with transaction.atomic():
+                    mine = getattr(owner_client, method)(
+                        url, {**(data or {}), "csrfmiddlewaretoken": owner_token}
+                        if method == "post" else None
+                    ).status_code
+                    transaction.set_rollback(True)
+                assert mine != 404, f"the owner gets a 404 on {method.upper()} {url}"
+                assert mine != 403, f"the owner's {method.upper()} {url} was refused: {mine}"
+
+                response = getattr(other, method)(url, data)
+                nobody = getattr(other, method)(nobody_url, data).status_code
+                # A 404, the same as for an object nobody owns. Only a method the view refuses
+                # to everyone (405 for the owner too, before looking the object up) may be a
+                # 405: it says nothing about the object.
+                allowed = {404, 405} if mine == 405 else {404}
+                assert response.status_code in allowed, (
+                    f"{method.upper()} {url} by another person: {response.status_code}"
+                )
+                assert nobody == response.status_code, f"{method.upper()} {nobody_url}: {nobody}"
+                assert OWNER_COMPANY.encode() not in response.content, url
+                covered.append((route.name, method, url))
+    assert snapshot() == before, "a request by another person changed the owner's data"
+
+    patterns = {name for name, _, _ in covered}
+    urls = {url for _, _, url in covered}
+    print(f"\nownership sweep: {len(patterns)} URL patterns with an id, {len(urls)} URLs, "
+          f"{len(covered)} requests (GET and POST) by another person")
+    assert patterns == set(OBJECT_ROUTES)
+    assert len(patterns) >= 22
+    assert len(urls) == sum(
+        max(1, len(list(itertools.product(*OBJECT_ROUTES[n].others.values()))))
+        for n in patterns
+    )
