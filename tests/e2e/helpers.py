@@ -1,0 +1,91 @@
+"""Helpers of the browser journeys: named steps, logging in without the form, keyboard focus,
+horizontal overflow."""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+
+@contextmanager
+def step(journey, name: str):
+    """One named step of a journey. Its screenshot is taken when it ends (kept only if the test
+    fails); if it fails, the page is shot as `failed-at-<name>` and the error names the step."""
+    try:
+        yield
+    except BaseException as exc:
+        try:
+            journey.step(f"failed at {name}")
+        except Exception:  # noqa: S110 - a crashed page must not hide the step's own error
+            pass
+        exc.add_note(f"Journey step that failed: {name}")
+        raise
+    journey.step(name)
+    assert_unique_ids(journey.page, name)
+
+
+def assert_unique_ids(page, where=""):
+    """Two elements with one id send a label (and a screen reader) to the wrong field."""
+    duplicates = page.evaluate(
+        """() => {
+        const seen = new Map();
+        for (const el of document.querySelectorAll("[id]")) {
+          seen.set(el.id, (seen.get(el.id) || 0) + 1);
+        }
+        return [...seen].filter(([, n]) => n > 1).map(([id]) => id);
+    }"""
+    )
+    assert not duplicates, f"ids used twice on {page.url} ({where}): {duplicates}"
+
+
+def exactly(label: str) -> re.Pattern:
+    """A label's whole text, with crispy's asterisk on a required field and the whitespace
+    around it (get_by_label matches a pattern against the raw text)."""
+    return re.compile(rf"^\s*{re.escape(label)}\*?\s*$")
+
+
+def log_in(page, live_server, user):
+    """Put a logged-in session cookie for `user` into the page's browser context (a session
+    cookie: the browser keeps it whatever the server's clock says)."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+
+def has_focus(locator) -> bool:
+    return locator.evaluate("el => el === document.activeElement")
+
+
+def tab_to(page, locator, limit=40, key="Tab"):
+    """Press Tab (or Shift+Tab) until `locator` has the focus, as a keyboard user would."""
+    for _ in range(limit):
+        if has_focus(locator):
+            return
+        page.keyboard.press(key)
+    pytest.fail(f"{locator} never received the focus after {limit} presses of {key}")
+
+
+def horizontal_overflow(page) -> dict:
+    """The page's scroll and client widths, and the elements that stick out on the right."""
+    return page.evaluate(
+        """() => {
+        const root = document.documentElement;
+        const width = root.clientWidth;
+        const wide = [];
+        for (const el of document.body.querySelectorAll("*")) {
+          const r = el.getBoundingClientRect();
+          if (r.right > width + 0.5 && r.width > 0) {
+            wide.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}` +
+                      `${el.className && typeof el.className === "string"
+                          ? "." + el.className.trim().split(/\\s+/).join(".") : ""}` +
+                      ` right=${Math.round(r.right)}`);
+          }
+        }
+        return {scrollWidth: root.scrollWidth, clientWidth: width, wide: wide.slice(0, 10)};
+    }"""
+    )

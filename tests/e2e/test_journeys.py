@@ -1,0 +1,224 @@
+"""The whole recovery in a real browser, as a person does it: sign up, log the miss, the first
+hour, the apology, new times, the confirmation and its calendar file, the interview, the
+thank-you, the lessons, closing it, and the history.
+
+The live server runs in a thread of this process, so time-machine moves its clock too: the
+journey waits for the rescheduled interview by moving the clock past its start (tick=True keeps
+it running), the way the person would live through those days.
+"""
+
+import re
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+from icalendar import Calendar
+
+from tracker.incidents.models import Incident
+
+from .helpers import exactly, step
+
+KOLKATA = ZoneInfo("Asia/Kolkata")
+CHICAGO = ZoneInfo("America/Chicago")
+PASSWORD = "a long and unusual passphrase 42"
+
+
+@pytest.fixture
+def browser_context_options():
+    # The person is in Chicago; the browser says so (the sign-up page reads it).
+    return {"viewport": {"width": 1280, "height": 900}, "timezone_id": "America/Chicago"}
+
+
+def expect_message(page, text):
+    alert = page.get_by_role("alert").filter(has_text=text)
+    shown = page.get_by_role("alert").all_inner_texts()
+    assert alert.count() == 1, f"no message saying {text!r}: {shown}"
+
+
+def phase_badge(page):
+    return page.locator("header .badge").first.inner_text()
+
+
+def test_sign_up_to_closed_and_in_history_through_the_first_hour_apology_reschedule_and_ics(
+    page, journey, live_server, browser_problems
+):
+    start = datetime.now(UTC).replace(microsecond=0)
+    with time_machine.travel(start, tick=True) as clock:
+        _journey(page, journey, clock, start)
+    page.wait_for_load_state("networkidle")
+
+
+def _journey(page, journey, clock, start):
+    # The miss: 19:00 in Kolkata was 40 minutes ago; the person is in Chicago.
+    missed = (start - timedelta(minutes=40)).astimezone(KOLKATA).replace(second=0)
+
+    with step(journey, "sign up"):
+        page.goto(reverse("signup"))
+        page.get_by_label("Username").fill("alex")
+        page.get_by_label("Email").fill("alex@example.com")
+        page.get_by_label(exactly("Password")).fill(PASSWORD)
+        page.get_by_label("Password confirmation").fill(PASSWORD)
+        # The browser runs in Chicago; the page picks that zone up by itself.
+        assert page.get_by_label("Your time zone").input_value() == "America/Chicago"
+        page.get_by_role("button", name="Sign up").click()
+        page.wait_for_url(re.compile(r"/$"))
+        expect_message(page, "Your account is ready")
+
+    with step(journey, "log the missed interview"):
+        page.get_by_role("main").get_by_role("link", name="I missed an interview").click()
+        page.get_by_label("Company").fill("Acme Analytics")
+        page.get_by_label("Role you interviewed for").fill("Data engineer")
+        page.get_by_label("When the interview was").fill(missed.strftime("%Y-%m-%dT%H:%M"))
+        page.get_by_label("Time zone the interview was set in").fill("Asia/Kolkata")
+        assert page.get_by_label("Your time zone").input_value() == "America/Chicago"
+        page.get_by_label("Format").select_option(label="Video")
+        page.get_by_label("What happened").select_option(label="Time-zone error")
+        page.get_by_text("Interviewer or recruiter, and when you realised").click()
+        page.get_by_label(exactly("Interviewer or recruiter")).fill("Priya Raman")
+        page.get_by_label("Their email").fill("priya@acme.example")
+        page.get_by_label("You realised it").fill("5")
+        page.get_by_role("button", name="Log it and start the first hour").click()
+        page.wait_for_url(re.compile(r"/incidents/\d+/$"))
+        expect_message(page, "The first hour counts")
+        assert page.get_by_role("heading", level=1).inner_text() == (
+            "Data engineer at Acme Analytics"
+        )
+        assert phase_badge(page) == "Contain"
+        incident_url = page.url
+
+    with step(journey, "the first-hour clock"):
+        clock_text = page.locator("#first-hour").inner_text()
+        assert re.search(r"\b5 min since you found out", clock_text), clock_text
+        assert re.search(r"\b5[45] min left in the first hour", clock_text), clock_text
+        # Both zones of the missed interview are shown, each named.
+        header = page.locator("header").inner_text()
+        assert missed.strftime("%H:%M") in header and "Kolkata" in header, header
+        assert missed.astimezone(CHICAGO).strftime("%H:%M") in header, header
+        page.get_by_role("link", name="Dashboard").click()
+        card = page.locator(".incident-card", has_text="Data engineer at Acme Analytics")
+        card_text = card.inner_text()
+        assert re.search(r"First hour: 5 min since you found out, 5[45] min left", card_text)
+
+    with step(journey, "open the apology draft"):
+        card.get_by_role("link", name="draft it").click()
+        page.wait_for_url(re.compile(r"/drafts/apology_email/"))
+        # No name on the account yet: the draft asks for it instead of leaving a blank.
+        page.get_by_label("Your full name").fill("Alex Morgan")
+        page.get_by_label("Your phone").fill("+1 312 555 0142")
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect_message(page, "Saved your name.")
+        subject = page.get_by_label("Subject").input_value()
+        body = page.get_by_label("Message").input_value()
+        assert "Data engineer" in subject, subject
+        assert "Priya" in body and "Alex Morgan" in body, body
+        assert "time zone" in body.lower() or "time-zone" in body.lower(), body
+
+    with step(journey, "record the apology as sent"):
+        page.get_by_role("button", name="Record as sent").click()
+        page.wait_for_url(re.compile(r"/drafts/$"))
+        expect_message(page, "Phase: Correct")
+        page.goto(incident_url)
+        assert phase_badge(page) == "Correct"
+        assert "inside the first hour" in page.locator("#first-hour").inner_text()
+
+    # Three times the day after tomorrow in Kolkata, written in the interviewer's zone.
+    day = (start.astimezone(KOLKATA) + timedelta(days=2)).date()
+    slots = [datetime.combine(day, time(h, m), KOLKATA) for h, m in ((10, 0), (11, 30), (15, 0))]
+    with step(journey, "propose three new times"):
+        section = page.locator("#reschedule")
+        for n, slot in enumerate(slots, start=1):
+            fieldset = section.locator("fieldset", has_text=f"Slot {n}")
+            assert fieldset.get_by_label("Time zone").input_value() == "Asia/Kolkata"
+            fieldset.get_by_label("Date and time").fill(slot.strftime("%Y-%m-%dT%H:%M"))
+        section.get_by_role("button", name="Save the proposed times").click()
+        expect_message(page, "Recorded the times you proposed")
+        proposed = page.locator("#reschedule ol li")
+        assert proposed.count() == 3
+        first = proposed.first.inner_text()
+        # Each slot in the person's zone and the interviewer's.
+        assert slots[0].astimezone(CHICAGO).strftime("%H:%M") in first, first
+        assert "10:00" in first, first
+
+    with step(journey, "record the acceptance of the second time"):
+        proposed.nth(1).get_by_role("button", name="They accepted this one").click()
+        expect_message(page, "They accepted")
+        assert page.locator("#reschedule ol li").nth(1).get_by_text("Accepted").is_visible()
+
+    agreed = slots[1]
+    with step(journey, "confirm the agreed time"):
+        confirm = page.locator("#confirm")
+        assert confirm.get_by_label("Date and time").input_value() == agreed.strftime(
+            "%Y-%m-%dT%H:%M"
+        )
+        assert confirm.get_by_label("Time zone it was agreed in").input_value() == "Asia/Kolkata"
+        confirm.get_by_label("Link or place").fill("https://meet.example/acme-data")
+        confirm.get_by_role("button", name="Confirm").click()
+        expect_message(page, "Confirmed.")
+        confirmed = page.locator("#reschedule").inner_text()
+        assert "Confirmed interview" in confirmed
+        assert "11:30" in confirmed and agreed.astimezone(CHICAGO).strftime("%H:%M") in confirmed
+
+    with step(journey, "download the calendar file"):
+        with page.expect_download() as download_info:
+            page.get_by_role("link", name="Add the interview to your calendar (.ics)").click()
+        download = download_info.value
+        assert download.suggested_filename.endswith(".ics")
+        calendar = Calendar.from_ical(Path(download.path()).read_bytes())
+        events = calendar.walk("VEVENT")
+        assert len(events) == 1
+        event = events[0]
+        assert event["DTSTART"].params["TZID"] == "Asia/Kolkata"
+        assert event.decoded("DTSTART") == agreed
+        assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(minutes=45)
+        assert "Acme Analytics" in str(event["SUMMARY"])
+        triggers = sorted(a.decoded("TRIGGER") for a in event.walk("VALARM"))
+        assert timedelta(hours=-24) in triggers and timedelta(hours=-1) in triggers, triggers
+        assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Asia/Kolkata"]
+
+    with step(journey, "mark the interview attended after it started"):
+        # Not before it starts: the page refuses.
+        page.get_by_role("button", name="I attended it").click()
+        expect_message(page, "has not started yet")
+        clock.move_to(agreed + timedelta(minutes=50))
+        page.goto(incident_url)
+        page.get_by_role("button", name="I attended it").click()
+        expect_message(page, "Well done")
+        assert phase_badge(page) == "Consolidate"
+
+    with step(journey, "record the thank-you note"):
+        thanks = page.locator("#thank-you")
+        thanks.get_by_label("The note (optional)").fill("Thank you for the talk on the data lake.")
+        thanks.get_by_role("button", name="I sent it").click()
+        expect_message(page, "Thank-you note recorded.")
+        assert "Sent" in page.locator("#thank-you").inner_text()
+
+    with step(journey, "write the lessons"):
+        lessons = page.locator("#lessons")
+        lessons.get_by_label("Lessons").fill(
+            "Calendar invites now carry both zones; I confirm the time the day before."
+        )
+        lessons.get_by_role("button", name="Save lessons").click()
+        expect_message(page, "Lessons recorded.")
+
+    with step(journey, "close as recovered"):
+        close = page.locator("#close")
+        assert "Recovered: possible now" in close.inner_text()
+        close.get_by_role("button", name="Close: Recovered").click()
+        expect_message(page, "Closed: Recovered.")
+        assert phase_badge(page) == "Closed"
+
+    with step(journey, "see it in the history"):
+        page.get_by_role("link", name="History").click()
+        page.wait_for_url(re.compile(r"/history/$"))
+        row = page.locator("li", has_text="Data engineer at Acme Analytics")
+        assert row.get_by_text("Recovered").is_visible()
+        assert "Time-zone error" in row.inner_text()
+        assert "first outreach after" in row.inner_text()
+
+    incident = Incident.objects.get()
+    assert incident.phase == Incident.Phase.CLOSED
+    assert incident.outcome == Incident.Outcome.RECOVERED
+    assert (incident.interview_tz, incident.candidate_tz) == ("Asia/Kolkata", "America/Chicago")
