@@ -21,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
@@ -148,6 +149,9 @@ class Received:
         return message_from_bytes(self.raw, policy=policy.default)
 
 
+_HEADERS = BytesParser(policy=policy.compat32)  # headers only: the sink must be cheap
+
+
 @dataclass
 class SinkHandler:
     delay: float = 0.0
@@ -156,6 +160,13 @@ class SinkHandler:
     received: list[Received] = field(default_factory=list)
     attempts: Counter = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    sessions: int = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.sessions += 1
+        session.host_name = hostname
+        return responses
 
     def _next(self, rcpt: str) -> str:
         steps = self.script.get(rcpt)
@@ -176,7 +187,7 @@ class SinkHandler:
             outcome = self._next(rcpt)
         if outcome == "451":
             return "451 4.3.0 Temporary failure, try again later"
-        msg = message_from_bytes(envelope.content, policy=policy.default)
+        msg = _HEADERS.parsebytes(envelope.content, headersonly=True)
         # Like a real MTA, the message is taken on before the 250 goes out: a client that
         # dies in the reply gap will send it again.
         with self.lock:

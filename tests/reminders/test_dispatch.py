@@ -138,13 +138,21 @@ def test_reminder_for_a_closed_incident_is_cancelled_not_sent(user):
     assert rows(incident)[K.BEFORE_1H].status == S.CANCELLED
 
 
-def test_one_smtp_connection_per_batch(user, scripted, settings):
+def test_one_smtp_connection_per_batch(user, settings):
+    from tests.integration.harness import SmtpSink
+
     for _ in range(3):
         confirmed(user)
-    with time_machine.travel(DUE_1H + timedelta(seconds=1), tick=False):
-        result = dispatch.run()
+    with SmtpSink() as sink:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        with time_machine.travel(DUE_1H + timedelta(seconds=1), tick=False):
+            result = dispatch.run()
     assert result.sent == 3 and result.batches == 1
-    assert scripted.opened == 1
+    assert len(sink.received) == 3
+    assert sink.handler.sessions == 1
 
 
 def test_smtp_4xx_retries_with_capped_backoff_then_sends(user, scripted, settings):

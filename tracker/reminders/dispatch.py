@@ -254,6 +254,9 @@ def process(token: str, ids: list[int], *, lease: timedelta) -> Result:
             if time.monotonic() > send_until:
                 break
             try:
+                # Opened here (not inside send_messages, which would close it again after
+                # each message): one connection serves the whole batch.
+                conn.open()
                 conn.send_messages([message])
             except Exception as exc:
                 transient, error = _classify(exc)
