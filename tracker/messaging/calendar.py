@@ -53,7 +53,8 @@ def interview_ics(reschedule, *, incident, person_tz: str, now: datetime | None 
     location = reschedule.location.strip()
     if location:
         event.add("location", location)
-        if location.startswith(("http://", "https://")):
+        # Only a one-line link is a URL (icalendar refuses one with a line break in it).
+        if location.startswith(("http://", "https://")) and location.isprintable():
             event.add("url", location)
     lines = ["Your rescheduled interview."]
     lines += [f"Time: {z}" for z in in_zones(reschedule.start, person_tz, zone)]
