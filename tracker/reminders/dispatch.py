@@ -86,7 +86,9 @@ def claim(*, now: datetime, limit: int, lease: timedelta) -> tuple[str, list[int
         qs = (
             Reminder.objects.filter(status=Status.PENDING, due_at__lte=now, expires_at__gt=now)
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-            .order_by("due_at", "pk")
+            # Only due_at: the partial index gives that order, so LIMIT stops early however
+            # many rows are due (a tie-breaker on pk would sort every due row first).
+            .order_by("due_at")
         )
         if db_connection.features.has_select_for_update_skip_locked:
             # PostgreSQL: concurrent dispatchers pick disjoint rows instead of queueing.
