@@ -67,5 +67,10 @@ test-postgres: $(STAMP) system-deps
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
+# Benchmarks, not tests: on the PostgreSQL and Redis of test-postgres; each prints its figures.
+bench: $(STAMP)
+	TEST_REDIS_URL=$(REDIS_URL_TEST) $(PY) bench/reminders.py
+	$(PY) bench/dispatch_scale.py
+
 clean:
 	rm -rf $(VENV) var db.sqlite3 staticfiles
