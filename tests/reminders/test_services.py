@@ -176,3 +176,21 @@ def test_staff_cancel_sticks_through_the_next_sync(user):
     assert services.reminders_cancel(reminders=one, now=T0 + timedelta(hours=2)) == 1
     services.reminders_sync(incident=incident, now=T0 + timedelta(hours=3))
     assert one.get().status == S.CANCELLED
+
+
+def test_the_profiles_reminder_choices_are_the_kinds_a_person_can_turn_off():
+    from tracker.accounts.forms import REMINDER_KINDS
+
+    assert list(Reminder.OPTIONAL_KINDS) == REMINDER_KINDS
+
+
+def test_turning_a_kind_off_in_the_profile_skips_its_pending_reminders(user):
+    from tracker.accounts.services import profile_update
+
+    incident = confirmed(user)
+    p = user.profile
+    profile_update(profile=p, full_name=p.full_name, phone=p.phone, time_zone=p.time_zone,
+                   partner_email="", reminders_off=[K.BEFORE_24H], now=T0 + timedelta(hours=2))
+    r = rows(incident)
+    assert r[K.BEFORE_24H].status == S.SKIPPED and "turned off" in r[K.BEFORE_24H].reason
+    assert r[K.BEFORE_1H].status == S.PENDING
