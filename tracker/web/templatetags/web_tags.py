@@ -4,8 +4,10 @@ small server-rendered SVG bar chart."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from django import template
+from django.utils.html import format_html, format_html_join
 
 from tracker.incidents import zones
 from tracker.web.forms import ZONE_LIST_ID
@@ -30,25 +32,44 @@ def zoned(instant: datetime | None, incident) -> list[zones.ZonedTime]:
     return zones.in_zones(instant, incident.candidate_tz, incident.interview_tz)
 
 
-@register.inclusion_tag("web/_when.html")
+# An instant in its zones and the zone list are built as strings, not through an inclusion
+# template: `when` runs for every row of the dashboard and the history, and the zone list has
+# some 600 options; a template render per call was a large share of those pages' time.
+_WHEN_ROW = (
+    '<span class="zone-time d-block"><span class="badge text-bg-light border me-1">{}</span>'
+    "{}</span>"
+)
+
+
+@register.simple_tag
 def when(instant: datetime | None, incident, zone: str = ""):
     """An interview time in the person's and the interviewer's zone (and the zone it was
     agreed in, when that is a third one), each with its zone name."""
     if instant is None:
-        return {"rows": []}
+        return ""
     labels = {incident.interview_tz: "Them", incident.candidate_tz: "You"}
     if incident.candidate_tz == incident.interview_tz:
         labels[incident.candidate_tz] = "You and them"
-    rows = [
-        {"who": labels.get(zt.zone, "Agreed in"), "text": str(zt)}
-        for zt in zones.in_zones(instant, incident.candidate_tz, incident.interview_tz, zone)
-    ]
-    return {"rows": rows}
+    return format_html_join(
+        "",
+        _WHEN_ROW,
+        (
+            (labels.get(zt.zone, "Agreed in"), str(zt))
+            for zt in zones.in_zones(instant, incident.candidate_tz, incident.interview_tz, zone)
+        ),
+    )
 
 
-@register.inclusion_tag("web/_zone_datalist.html")
+@lru_cache(maxsize=1)
+def _zone_datalist_html() -> str:
+    # The zone names are fixed for the life of the process (zones.zone_choices is cached too).
+    options = format_html_join("", '<option value="{}">{}</option>', zones.zone_choices())
+    return format_html('<datalist id="{}">{}</datalist>', ZONE_LIST_ID, options)
+
+
+@register.simple_tag
 def zone_datalist():
-    return {"list_id": ZONE_LIST_ID, "choices": zones.zone_choices()}
+    return _zone_datalist_html()
 
 
 @register.inclusion_tag("web/_bar_chart.html")
