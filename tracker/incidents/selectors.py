@@ -6,7 +6,19 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db import connections
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
@@ -102,11 +114,32 @@ def open_incidents_for_dashboard(*, user) -> QuerySet[Incident]:
     )
 
 
-def incident_detail(*, user, pk) -> Incident:
-    """One incident with everything its page shows, in a constant number of queries."""
+# The incident page lists the latest outreach and timeline events of a long record; a link
+# shows them all.
+RECENT_LIMIT = 50
+
+
+def incident_detail(*, user, pk, recent: int | None = None) -> Incident:
+    """One incident with everything its page shows, in a constant number of queries.
+
+    With `recent`, only the latest `recent + 1` outreach and timeline events are loaded, as
+    lists `recent_outreach` and `recent_timeline`, newest first (the one over the limit says
+    older ones exist, without a COUNT); `incident.outreach` and `.timeline` are then not
+    prefetched."""
+    outreach = Outreach.objects.select_related("contact")
+    if recent is None:
+        lists = [Prefetch("outreach", queryset=outreach),
+                 Prefetch("timeline", queryset=_timeline_qs())]
+    else:
+        lists = [
+            Prefetch("outreach", to_attr="recent_outreach",
+                     queryset=outreach.order_by("-occurred_at", "-pk")[: recent + 1]),
+            Prefetch("timeline", to_attr="recent_timeline",
+                     queryset=_timeline_qs().order_by("-at", "-pk")[: recent + 1]),
+        ]
     qs = incidents_for_user(user=user).prefetch_related(
         "contacts",
-        Prefetch("outreach", queryset=Outreach.objects.select_related("contact")),
+        *lists,
         Prefetch(
             "reschedules",
             queryset=Reschedule.objects.select_related("interviewer", "accepted_slot")
@@ -115,7 +148,6 @@ def incident_detail(*, user, pk) -> Incident:
         ),
         "safeguards",
         "materials",
-        Prefetch("timeline", queryset=_timeline_qs()),
     )
     return get_object_or_404(qs, pk=pk)
 
@@ -191,28 +223,67 @@ class History:
     with_outreach: int
 
 
+class _Median(Aggregate):
+    """PostgreSQL's median of an interval, the one `statistics.median` gives (the mean of the
+    two middle values when their number is even)."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY GREATEST(%(expressions)s, INTERVAL '0'))"
+    output_field = DurationField()
+
+
+def _first_outreach_stats(incidents: QuerySet[Incident]) -> tuple[int, int, float | None]:
+    """(incidents with an outreach, of which inside the first hour, median minutes to it),
+    counted in the database: never one row per incident into Python. A first outreach logged
+    before the miss was discovered counts as 0 minutes."""
+    reached = incidents.filter(first_outreach_at__isnull=False)
+    gap = ExpressionWrapper(F("first_outreach_at") - F("discovered_at"), DurationField())
+    aggregates = {
+        "n": Count("pk"),
+        "within_hour": Count(
+            "pk", filter=Q(first_outreach_at__lte=F("discovered_at") + phases.FIRST_HOUR)
+        ),
+    }
+    postgres = connections[reached.db].vendor == "postgresql"
+    if postgres:
+        aggregates["median"] = _Median(gap)
+    row = reached.aggregate(**aggregates)
+    n = row["n"]
+    if not n:
+        return 0, 0, None
+    if postgres:
+        median = max(row["median"].total_seconds() / 60, 0)
+    else:
+        # SQLite has no percentile: read the one or two middle gaps, in gap order.
+        lo = (n - 1) // 2
+        middle = reached.annotate(gap=gap).order_by("gap", "pk").values_list("gap", flat=True)[
+            lo : lo + (1 if n % 2 else 2)
+        ]
+        median = statistics.mean(max(g.total_seconds() / 60, 0) for g in middle)
+    return n, row["within_hour"], median
+
+
 def history_for_user(*, user, limit: int = 50) -> History:
-    """The person's own pattern: outcomes, causes, time to first contact, repeats."""
+    """The person's own pattern: outcomes, causes, time to first contact, repeats.
+
+    A constant number of queries, whatever the number of incidents: the counts are grouped
+    in the database, the time to first outreach is aggregated there, and only the latest
+    `limit` incidents are loaded."""
     base = incidents_for_user(user=user)
     cause_labels = dict(Incident.Cause.choices)
     outcome_labels = dict(Incident.Outcome.choices)
-    cause_counts = Counter(
-        {row["cause"]: row["n"] for row in base.values("cause").annotate(n=Count("pk"))}
+    cause_counts: Counter[str] = Counter()
+    outcome_counts: Counter[str] = Counter()
+    groups = (
+        base.order_by("cause", "phase", "outcome")
+        .values("cause", "phase", "outcome")
+        .annotate(n=Count("pk"))
     )
-    outcome_counts = Counter(
-        {
-            row["outcome"]: row["n"]
-            for row in base.filter(phase=Incident.Phase.CLOSED)
-            .values("outcome")
-            .annotate(n=Count("pk"))
-        }
-    )
-    pairs = list(
-        base.filter(first_outreach_at__isnull=False).values_list(
-            "discovered_at", "first_outreach_at"
-        )
-    )
-    minutes = [max((b - a).total_seconds() / 60, 0) for a, b in pairs]
+    for row in groups:
+        cause_counts[row["cause"]] += row["n"]
+        if row["phase"] == Incident.Phase.CLOSED:
+            outcome_counts[row["outcome"]] += row["n"]
+    with_outreach, within_hour, median = _first_outreach_stats(base)
     recent = list(base.order_by("-discovered_at", "-pk")[:limit])
     return History(
         incidents=recent,
@@ -223,7 +294,7 @@ def history_for_user(*, user, limit: int = 50) -> History:
         repeated_causes=[
             (cause_labels.get(k, k), n) for k, n in cause_counts.most_common() if n > 1
         ],
-        median_minutes_to_first_outreach=statistics.median(minutes) if minutes else None,
-        within_hour=sum(1 for m in minutes if m <= 60),
-        with_outreach=len(minutes),
+        median_minutes_to_first_outreach=median,
+        within_hour=within_hour,
+        with_outreach=with_outreach,
     )

@@ -82,10 +82,13 @@ class ActionLink:
     draft_href: str | None
 
 
-def action_links(incident: Incident, facts: phases.Facts, *, on_page: bool) -> list[ActionLink]:
+def action_links(
+    incident: Incident, facts: phases.Facts, *, on_page: bool, limit: int | None = None
+) -> list[ActionLink]:
+    """The next actions as links; `limit` keeps the first few (each costs URL reversals)."""
     base = "" if on_page else reverse("incident_detail", args=[incident.pk])
     links = []
-    for action in phases.next_actions(facts):
+    for action in phases.next_actions(facts)[:limit]:
         anchor = ACTION_ANCHORS.get(action.code, "")
         draft = composer.kind_for_action(action.code)
         links.append(
@@ -156,7 +159,8 @@ def dashboard(request):
         groups.setdefault(incident.phase, []).append(
             DashboardRow(
                 incident=incident,
-                actions=action_links(incident, facts, on_page=False),
+                # A row shows only the most urgent action.
+                actions=action_links(incident, facts, on_page=False, limit=1),
                 clock=clock_of(incident, now) if incident.phase == phases.CONTAIN else None,
                 current=current if current and current.is_confirmed else None,
             )
@@ -205,12 +209,20 @@ def incident_log(request):
 # --- The incident page ---------------------------------------------------------------------
 
 
+def _loaded(incident: Incident, attr: str, manager) -> list:
+    """The list `selectors.incident_detail(recent=...)` loaded, else the prefetched rows."""
+    rows = getattr(incident, attr, None)
+    return list(manager.all()) if rows is None else rows
+
+
 @dataclass
 class DetailView:
     """What the incident page shows, built from one `selectors.incident_detail` load."""
 
     incident: Incident
     now: object
+    # Set when the incident was read with `selectors.incident_detail(recent=...)`.
+    recent: int | None = None
     contacts: list[Contact] = field(init=False)
     reschedules: list[Reschedule] = field(init=False)
     current: Reschedule | None = field(init=False)
@@ -269,6 +281,13 @@ class DetailView:
         contacts = self.contacts
         return {"purpose": purpose, "contact": str(contacts[0].pk) if len(contacts) == 1 else ""}
 
+    def latest(self, items, key) -> tuple[list, bool]:
+        """Oldest first, and whether older ones were left out (see `recent`)."""
+        items = sorted(items, key=key)
+        if self.recent is not None and len(items) > self.recent:
+            return items[-self.recent :], True
+        return items, False
+
     def close_options(self) -> list[dict]:
         return [
             {"value": value, "label": label, "blockers": phases.close_blockers(self.facts, value)}
@@ -278,6 +297,12 @@ class DetailView:
     def context(self, **overrides) -> dict:
         i, now = self.incident, self.now
         r = self.current
+        outreach, outreach_more = self.latest(
+            _loaded(i, "recent_outreach", i.outreach), lambda o: (o.occurred_at, o.pk)
+        )
+        timeline, timeline_more = self.latest(
+            _loaded(i, "recent_timeline", i.timeline), lambda e: (e.at, e.pk)
+        )
         ctx = {
             "incident": i,
             "facts": self.facts,
@@ -285,12 +310,15 @@ class DetailView:
             "actions": action_links(i, self.facts, on_page=True),
             "clock": clock_of(i, now),
             "contacts": self.contacts,
-            "outreach": list(i.outreach.all()),
+            "outreach": outreach,
+            "outreach_more": outreach_more,
+            "recent": self.recent,
             "reschedules": self.reschedules,
             "current": r,
             "safeguards": list(i.safeguards.all()),
             "materials": self.materials,
-            "timeline": list(i.timeline.all()),
+            "timeline": timeline,
+            "timeline_more": timeline_more,
             "close_options": self.close_options(),
             "is_open": i.phase != phases.CLOSED,
             "can_request": i.phase in (phases.CONTAIN, phases.CORRECT)
@@ -326,11 +354,13 @@ class DetailView:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def incident_detail(request, pk):
-    incident = selectors.incident_detail(user=request.user, pk=pk)
+    # A long record shows its latest outreach and events; ?all=1 shows every one.
+    recent = None if request.GET.get("all") == "1" else selectors.RECENT_LIMIT
+    incident = selectors.incident_detail(user=request.user, pk=pk, recent=recent)
     if request.method == "POST":
         # Ownership first: another person's incident is a 404 whatever the method.
         return HttpResponseNotAllowed(["GET", "HEAD"])
-    view = DetailView(incident, timezone.now())
+    view = DetailView(incident, timezone.now(), recent=recent)
     return render(request, "web/incident_detail.html", view.context())
 
 
