@@ -68,7 +68,13 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 # Benchmarks, not tests: on the PostgreSQL and Redis of test-postgres; each prints its figures.
+# bench/web.py loads the pages with Debian's wrk (installed here when missing; without it the
+# script falls back to its own Python client).
 bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || { sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
+		{ $$sudo apt-get update -q && $$sudo apt-get install -y -q wrk; } >/dev/null 2>&1 \
+		|| echo "WARNING: could not install wrk; bench/web.py uses its Python client" >&2; }
+	$(PY) bench/web.py
 	TEST_REDIS_URL=$(REDIS_URL_TEST) $(PY) bench/reminders.py
 	$(PY) bench/dispatch_scale.py
 
