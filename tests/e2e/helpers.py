@@ -14,7 +14,8 @@ from django.test import Client
 @contextmanager
 def step(journey, name: str):
     """One named step of a journey. Its screenshot is taken when it ends (kept only if the test
-    fails); if it fails, the page is shot as `failed-at-<name>` and the error names the step."""
+    fails); if it fails, the page is shot as `failed-at-<name>` and the error names the step.
+    Each page a step ends on is also checked for ids used twice."""
     try:
         yield
     except BaseException as exc:

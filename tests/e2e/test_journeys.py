@@ -43,7 +43,7 @@ def phase_badge(page):
 
 
 def test_sign_up_to_closed_and_in_history_through_the_first_hour_apology_reschedule_and_ics(
-    page, journey, live_server, browser_problems
+    page, journey, live_server
 ):
     start = datetime.now(UTC).replace(microsecond=0)
     with time_machine.travel(start, tick=True) as clock:
@@ -52,7 +52,7 @@ def test_sign_up_to_closed_and_in_history_through_the_first_hour_apology_resched
 
 
 def _journey(page, journey, clock, start):
-    # The miss: 19:00 in Kolkata was 40 minutes ago; the person is in Chicago.
+    # The interview, set in Kolkata's time, was 40 minutes ago; the person is in Chicago.
     missed = (start - timedelta(minutes=40)).astimezone(KOLKATA).replace(second=0)
 
     with step(journey, "sign up"):
