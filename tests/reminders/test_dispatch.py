@@ -251,3 +251,15 @@ def test_batch_stops_sending_when_its_lease_would_run_out(user, settings, monkey
         result = dispatch.process(token, ids, lease=timedelta(seconds=60))
     assert result.sent == 1 and result.released == 1
     assert Reminder.objects.filter(status=S.PENDING, kind=K.BEFORE_1H).count() == 1
+
+
+def test_reminder_of_an_incident_deleted_after_the_claim_is_not_sent(user):
+    incident = confirmed(user)
+    now = DUE_1H + timedelta(seconds=1)
+    token, ids = dispatch.claim(now=now, limit=50, lease=timedelta(seconds=60))
+    assert ids
+    incident.delete()
+    with time_machine.travel(now, tick=False):
+        result = dispatch.process(token, ids, lease=timedelta(seconds=60))
+    assert result.sent == 0 and mail.outbox == []
+    assert not Reminder.objects.filter(pk__in=ids).exists()
