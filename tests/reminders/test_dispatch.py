@@ -263,3 +263,52 @@ def test_reminder_of_an_incident_deleted_after_the_claim_is_not_sent(user):
         result = dispatch.process(token, ids, lease=timedelta(seconds=60))
     assert result.sent == 0 and mail.outbox == []
     assert not Reminder.objects.filter(pk__in=ids).exists()
+
+
+class ClosingBackend(LocmemBackend):
+    """Closes one incident (through the service) while the first message is being sent."""
+
+    close_incident = None
+
+    def send_messages(self, messages):
+        target, ClosingBackend.close_incident = ClosingBackend.close_incident, None
+        if target is not None:
+            incidents.incident_close(incident=target, outcome="moved_on",
+                                     now=DUE_1H + timedelta(seconds=2))
+        return super().send_messages(messages)
+
+
+def test_a_close_committed_while_the_batch_is_sending_stops_its_unsent_reminder(user, settings):
+    from tracker.incidents.models import Incident
+
+    for _ in range(dispatch.RECHECK_CHUNK + 1):
+        confirmed(user)
+    now = DUE_1H + timedelta(seconds=1)
+    dispatch.expire_overdue(now)
+    token, ids = dispatch.claim(now=now, limit=50, lease=timedelta(seconds=60))
+    last = Reminder.objects.get(pk=ids[-1])
+    settings.EMAIL_BACKEND = "tests.reminders.test_dispatch.ClosingBackend"
+    ClosingBackend.close_incident = Incident.objects.get(pk=last.incident_id)
+    with time_machine.travel(now, tick=False):
+        result = dispatch.process(token, ids, lease=timedelta(seconds=60))
+    assert result.sent == dispatch.RECHECK_CHUNK and result.cancelled == 1
+    last.refresh_from_db()
+    assert last.status == S.CANCELLED and last.reason == "The incident is closed."
+
+
+def test_unreachable_server_sends_the_whole_batch_back_with_backoff(user, settings):
+    from tests.integration.harness import free_port
+
+    confirmed(user)
+    confirmed(user)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.REMINDER_RETRY_BASE_SECONDS = 30
+    now = DUE_1H + timedelta(seconds=1)
+    with time_machine.travel(now, tick=False):
+        result = dispatch.run()
+    assert result.retrying == 2 and result.sent == 0
+    for r in Reminder.objects.filter(kind=K.BEFORE_1H):
+        assert r.status == S.PENDING and "refused" in r.last_error.lower()
+        assert r.next_attempt_at == now + timedelta(seconds=30)

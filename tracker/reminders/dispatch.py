@@ -212,14 +212,13 @@ def _transient(row: Reminder, token: str, error: str, now: datetime, result: Res
     result.retrying += 1
 
 
-def process(token: str, ids: list[int], *, lease: timedelta) -> Result:
-    """Re-check, render and send one claimed batch over one SMTP connection."""
-    result = Result(batches=1)
-    started = time.monotonic()
-    # Stop starting sends while a slow one could still outlive the lease.
-    reserve = min(lease.total_seconds() / 2, 2 * (settings.EMAIL_TIMEOUT or 10) + 1)
-    send_until = started + lease.total_seconds() - reserve
-    now = timezone.now()
+# Rows re-checked and rendered at a time, just before they are sent: a move or a close that
+# commits while a batch is being sent stops the reminders not yet sent.
+RECHECK_CHUNK = 10
+
+
+def _prepare(ids: list[int], token: str, result: Result) -> list[tuple[Reminder, object]]:
+    """Re-check claimed rows against fresh facts and render those still wanted."""
     prepared = []
     for row, facts, interview in _load(ids, token):
         key = planning.Key(row.kind, row.reschedule_id, row.version)
@@ -247,11 +246,39 @@ def process(token: str, ids: list[int], *, lease: timedelta) -> Result:
             result.failed += 1
             continue
         prepared.append((row, message))
+    return prepared
 
+
+def _unreachable(ids: list[int], token: str, attempts: int, error: str, result: Result) -> None:
+    """The server cannot be reached: every row still held waits (or gives up) together."""
+    now = timezone.now()
+    held = Reminder.objects.filter(pk__in=ids, status=Status.SENDING, lease_token=token)
+    result.failed += held.filter(attempts__gte=settings.REMINDER_MAX_ATTEMPTS).update(
+        status=Status.FAILED, lease_token="", lease_expires_at=None, updated_at=now,
+        last_error=f"Gave up after {settings.REMINDER_MAX_ATTEMPTS} attempts. {error}"[:500],
+    )
+    result.retrying += held.update(
+        status=Status.PENDING, lease_token="", lease_expires_at=None, updated_at=now,
+        next_attempt_at=now + backoff(attempts), last_error=error[:500],
+    )
+
+
+def process(token: str, ids: list[int], *, lease: timedelta) -> Result:
+    """Re-check, render and send one claimed batch over one SMTP connection."""
+    result = Result(batches=1)
+    started = time.monotonic()
+    # Stop starting sends while a slow one could still outlive the lease.
+    reserve = min(lease.total_seconds() / 2, 2 * (settings.EMAIL_TIMEOUT or 10) + 1)
+    send_until = started + lease.total_seconds() - reserve
     conn = get_connection(fail_silently=False)
-    queue = list(prepared)
+    remaining = list(ids)
+    queue: list = []
     try:
-        while queue:
+        while remaining or queue:
+            if not queue:
+                chunk, remaining = remaining[:RECHECK_CHUNK], remaining[RECHECK_CHUNK:]
+                queue = _prepare(chunk, token, result)
+                continue
             row, message = queue[0]
             if time.monotonic() > send_until:
                 break
@@ -262,23 +289,21 @@ def process(token: str, ids: list[int], *, lease: timedelta) -> Result:
                 conn.send_messages([message])
             except Exception as exc:
                 transient, error = _classify(exc)
-                now = timezone.now()
                 log.warning("Reminder %s not sent: %s", row.pk, error)
                 result.errors.append(error)
-                if transient:
-                    _transient(row, token, error, now, result)
-                    if not isinstance(exc, smtplib.SMTPResponseException):
-                        _reset(conn)
-                    if isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException):
-                        # The server cannot be reached: the rest of the batch waits too.
-                        queue.pop(0)
-                        for other, _ in queue:
-                            _transient(other, token, error, now, result)
-                        queue.clear()
-                        break
-                else:
+                if not transient:
                     _finish(row.pk, token, status=Status.FAILED, last_error=error[:500])
                     result.failed += 1
+                elif isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException):
+                    _reset(conn)
+                    _unreachable([r.pk for r, _ in queue] + remaining, token, row.attempts,
+                                 error, result)
+                    queue, remaining = [], []
+                    break
+                else:
+                    _transient(row, token, error, timezone.now(), result)
+                    if not isinstance(exc, smtplib.SMTPResponseException):
+                        _reset(conn)
             else:
                 if _finish(
                     row.pk,
@@ -295,14 +320,14 @@ def process(token: str, ids: list[int], *, lease: timedelta) -> Result:
                     log.error("Reminder %s sent after its lease was lost", row.pk)
             queue.pop(0)
     finally:
-        if queue:
+        unsent = [r.pk for r, _ in queue] + remaining
+        if unsent:
             # Not sent (time ran out, or we are being stopped): back to pending for the next
             # tick. The one in flight may have gone out; its duplicate has the same Message-ID.
-            released = Reminder.objects.filter(
-                pk__in=[r.pk for r, _ in queue], status=Status.SENDING, lease_token=token
+            result.released += Reminder.objects.filter(
+                pk__in=unsent, status=Status.SENDING, lease_token=token
             ).update(status=Status.PENDING, lease_token="", lease_expires_at=None,
                      updated_at=timezone.now())
-            result.released += released
         _reset(conn)
     return result
 
