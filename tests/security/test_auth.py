@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from axes.models import AccessAttempt
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -133,6 +134,16 @@ def test_an_unknown_username_is_locked_out_the_same_way(client, settings):
         for i in range(settings.AXES_FAILURE_LIMIT + 1)
     ]
     assert statuses == [200] * (settings.AXES_FAILURE_LIMIT - 1) + [429, 429]
+
+
+@pytest.mark.parametrize("url_name", ["login", "admin:login"])
+def test_a_username_longer_than_any_account_is_a_form_error(client, url_name):
+    """Django's login forms do not check the username's length; a long one used to reach
+    django-axes, whose column is 255 characters (a 500 on PostgreSQL)."""
+    response = login(client, "x" * 300, "wrong", url=reverse(url_name))
+    assert response.status_code == 200
+    assert "at most 150 characters" in response.content.decode()
+    assert not AccessAttempt.objects.exists()
 
 
 def test_the_login_error_is_the_same_for_a_wrong_password_and_an_unknown_user(client, owner):

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from .forms import REMINDER_KIND_CHOICES, TimeZoneField
+from .forms import REMINDER_KIND_CHOICES, AdminLoginForm, TimeZoneField
 from .models import Profile
 from .services import profile_update
 
@@ -66,3 +66,5 @@ class UserWithProfileAdmin(UserAdmin):
 if admin.site.is_registered(User):
     admin.site.unregister(User)
 admin.site.register(User, UserWithProfileAdmin)
+# The admin's login checks the username's length too (see BoundedUsernameMixin).
+admin.site.login_form = AdminLoginForm

@@ -1,14 +1,15 @@
-"""Forms for signing up and editing the profile. They validate only; services write."""
+"""Forms for logging in, signing up and editing the profile. They validate only; services write."""
 
 from __future__ import annotations
 
 import re
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 
 from tracker.incidents.zones import is_zone, zone_choices
 
@@ -79,6 +80,25 @@ class TimeZoneField(forms.CharField):
                 params={"zone": value},
                 code="unknown_zone",
             )
+
+
+class BoundedUsernameMixin:
+    """Django's login forms put the username's max length on the input but never check it, so
+    a longer one reaches authenticate() and django-axes, whose username column is 255
+    characters: a 500 on PostgreSQL. Refuse it like any value that is too long."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))
+
+
+class LoginForm(BoundedUsernameMixin, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(BoundedUsernameMixin, AdminAuthenticationForm):
+    pass
 
 
 class SignUpForm(UserCreationForm):

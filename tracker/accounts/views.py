@@ -22,7 +22,8 @@ _SIGN_UP_BACKEND = "django.contrib.auth.backends.ModelBackend"
 def sign_up(request):
     if request.user.is_authenticated:
         return redirect(settings.LOGIN_REDIRECT_URL)
-    form = SignUpForm(request.POST or None)
+    # Bound on every POST, an empty one included, so a blank submission shows its errors.
+    form = SignUpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             user = user_sign_up(

@@ -29,6 +29,7 @@ from tracker.messaging.check import Finding, check
 from tracker.messaging.composer import mailto_url
 
 from . import draft_forms as df
+from .forms import parse_id
 
 
 @dataclass
@@ -156,8 +157,7 @@ class Selection:
 
 
 def _selection(request, data: DraftData, info: composer.KindInfo) -> Selection:
-    raw = request.GET.get("to", "")
-    to = data.contacts.get(int(raw)) if raw.isdigit() else None
+    to = data.contacts.get(parse_id(request.GET.get("to")))
     variant = request.GET.get("variant", "")
     return Selection(to=to, variant=variant if variant in info.variants else "")
 

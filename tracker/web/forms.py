@@ -127,6 +127,18 @@ class WallTimeField(forms.DateTimeField):
         return result
 
 
+_ID = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+def parse_id(raw) -> int | None:
+    """An object id from a query string or a hidden field, or None if it is not one. A bare
+    int() would raise on "²" (a digit to str.isdigit) or on 5,000 digits: a 500."""
+    try:
+        return _ID.clean(raw)
+    except ValidationError:
+        return None
+
+
 def wall_time_in(instant: datetime, zone: str) -> str:
     """The value of a WallTimeField showing `instant` in `zone` (for initial data)."""
     return instant.astimezone(zones.get_zone(zone)).strftime("%Y-%m-%dT%H:%M")
@@ -418,7 +430,14 @@ class ReplyForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("reply") == Reschedule.Reply.ACCEPTED:
             slot = self._slots.get(cleaned.get("slot") or "")
-            if slot is None:
+            if slot is None and not self._slots:
+                # No slot to pick (the radio list is empty, so an error on it would not show).
+                self.add_error(
+                    None,
+                    "No times were proposed in this request, so there is none to accept. "
+                    "Record the agreed time with “Confirm the new interview”.",
+                )
+            elif slot is None:
                 self.add_error("slot", "Say which of the proposed slots they accepted.")
             cleaned["accepted_slot"] = slot
         else:

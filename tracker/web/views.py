@@ -411,10 +411,10 @@ def contact_add(request, pk):
 @require_http_methods(["GET", "POST"])
 def contact_edit(request, pk):
     contact = selectors.contact_get_for_user(user=request.user, pk=pk)
-    incident_pk = request.POST.get("incident") or request.GET.get("incident")
+    incident_pk = forms.parse_id(request.POST.get("incident") or request.GET.get("incident"))
     incident = None
-    if incident_pk and str(incident_pk).isdigit():
-        incident = selectors.incident_get_for_user(user=request.user, pk=int(incident_pk))
+    if incident_pk is not None:
+        incident = selectors.incident_get_for_user(user=request.user, pk=incident_pk)
     form = forms.ContactForm(_data(request), initial=forms.ContactForm.initial_for(contact))
     if request.method == "POST" and form.is_valid():
         try:

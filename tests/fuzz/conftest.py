@@ -1,0 +1,59 @@
+"""Fixtures of the fuzz tier: an owner with an incident in every phase, so every form of the UI
+is on some page (the draft pages' small forms included: the owner has no name yet, one incident
+has no contact, no times, no topic and no promised item)."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+
+from tests.factories import UserFactory
+from tests.security.conftest import owner_objects
+from tests.web.conftest import NOW, log_incident
+from tracker.accounts.services import profile_update
+from tracker.incidents import services
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def nameless(db):
+    """Someone who has not given their name yet: the draft pages ask for it."""
+    person = UserFactory()
+    p = person.profile
+    profile_update(profile=p, full_name="", phone="", time_zone=p.time_zone,
+                   partner_email="", reminders_off=[], now=NOW)
+    return person
+
+
+@pytest.fixture
+def world(owner, nameless, clock):
+    objs = owner_objects(owner)
+    objs["nameless"] = log_incident(nameless)
+    # Contain, with nobody to write to: the drafts ask for a contact and for times.
+    objs["bare"] = log_incident(owner, contact_name="", contact_email="")
+    # Consolidate: the thank-you form; nothing promised and no topic yet.
+    attended = log_incident(owner)
+    services.outreach_record(incident=attended, channel="call", result="reached", now=NOW)
+    # Confirmed a few minutes ahead, marked attended after it (the services take `now`).
+    start = NOW + timedelta(minutes=5)
+    services.reschedule_confirm(
+        incident=attended, start=start, time_zone="UTC", duration_minutes=45,
+        format="video", now=NOW,
+    )
+    services.interview_attended(incident=attended, now=start + timedelta(hours=1))
+    objs["attended"] = attended
+    # Closed: the reopen button.
+    closed = log_incident(owner)
+    services.incident_close(incident=closed, outcome="moved_on", now=NOW)
+    objs["closed"] = closed
+    return objs
