@@ -316,9 +316,9 @@ def fuzz_form(form: Form, user, owner) -> None:
 
 
 def test_every_form_and_every_linked_page_survives_bad_input(owner, nameless, world):
-    """One crawl, two sweeps: every form gets bad POSTs; every page reached by a link that
+    """One crawl, three sweeps: every form gets bad POSTs; every page reached by a link that
     carries parameters (a draft's `?to=` and `?variant=`, the contact page's `?incident=`)
-    gets junk in them."""
+    gets junk in them; every one-line text box gets a line break, and refuses it."""
     found, linked = discover(world, owner, nameless)
     fuzzed = {form.route_name for form, _ in found.values()}
     unfuzzed = post_routes(world, owner, nameless) - fuzzed
@@ -332,10 +332,42 @@ def test_every_form_and_every_linked_page_survives_bad_input(owner, nameless, wo
     for url, user in linked:
         if not only or url_name(url) in only.split(","):
             failures += attempt(f"GET {url}", fuzz_query, url, user)
+    failures += line_breaks_accepted(found, owner)
     print(f"\nfuzzed {len(found)} forms on {len(fuzzed)} URLs ({EXAMPLES} examples each) and "
           f"the query strings of {len(linked)} pages")
     assert not failures, "\n\n".join(failures)
     assert len(fuzzed) >= 25
+
+
+# One-line boxes whose value is only compared, never stored or sent: the username at login.
+COMPARED_ONLY = {("login", "username"), ("admin:login", "username")}
+LINE_BREAK = "Acme\r\nBcc: evil@example.com"
+
+
+def line_breaks_accepted(found: dict, owner) -> list[str]:
+    """Every text box of every form (a name, a company, a subject, a link...) refuses a line
+    break with an error on that box: such values end up in email subjects and .ics lines."""
+    problems = []
+    for form, user in found.values():
+        client = logged_in(user)
+        for name, f in form.fields.items():
+            if f.kind != "text" or (form.route_name, name) in COMPARED_ONLY:
+                continue
+            data = {n: plausible(g) for n, g in form.fields.items()}
+            if form.submit:
+                data[form.submit[0]] = form.submit[1]
+            data[name] = LINE_BREAK
+            with transaction.atomic():
+                if form.route_name == "password_reset_confirm":
+                    client.get(reset_link(owner))
+                response = client.post(form.action, data)
+                transaction.set_rollback(True)
+            box = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>',
+                            response.content.decode())
+            if response.status_code != 200 or box is None or "is-invalid" not in box.group():
+                problems.append(f"{form}: a line break in {name!r} was not refused "
+                                f"({response.status_code})")
+    return problems
 
 
 def attempt(what: str, fuzz, *args) -> list[str]:

@@ -8,7 +8,12 @@ from django import forms
 
 from tracker.incidents.models import Contact, Outreach
 from tracker.messaging import composer
-from tracker.web.forms import ContactForm, MaterialForm, RescheduleRequestForm
+from tracker.web.forms import (
+    ContactForm,
+    MaterialForm,
+    OneLineInputsMixin,
+    RescheduleRequestForm,
+)
 
 __all__ = [
     "ContactForm",
@@ -37,7 +42,7 @@ RESULT_BY_CHANNEL = {
 }
 
 
-class DraftForm(forms.Form):
+class DraftForm(OneLineInputsMixin, forms.Form):
     """The draft after the person's edits."""
 
     subject = forms.CharField(max_length=200, required=False)
@@ -69,14 +74,14 @@ class DraftForm(forms.Form):
         return RESULT_BY_CHANNEL[self.kind.channel]
 
 
-class NameForm(forms.Form):
+class NameForm(OneLineInputsMixin, forms.Form):
     full_name = forms.CharField(max_length=120, label="Your full name",
                                 help_text="How you sign your messages.")
     phone = forms.CharField(max_length=40, required=False, label="Your phone",
                             help_text="Optional: goes under your name so they can call back.")
 
 
-class TopicForm(forms.Form):
+class TopicForm(OneLineInputsMixin, forms.Form):
     thank_you_topic = forms.CharField(
         max_length=200,
         label="Something specific you talked about",

@@ -8,6 +8,7 @@ time that happens twice asks which of the two is meant (the `which` radio, keyed
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from django import forms
@@ -127,6 +128,29 @@ class WallTimeField(forms.DateTimeField):
         return result
 
 
+# One-line values end up in email subjects, .ics lines and headers: no line break or other
+# control character (Django's CharField already refuses NUL).
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+def no_control_characters(value: str) -> None:
+    if _CONTROL_CHARACTERS.search(value):
+        raise ValidationError(
+            "Line breaks and control characters are not allowed here.", code="control_character"
+        )
+
+
+class OneLineInputsMixin:
+    """Every text box of the form (a CharField on a TextInput: names, companies, subjects,
+    links, phones, zones) refuses line breaks and control characters."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField) and isinstance(field.widget, forms.TextInput):
+                field.validators.append(no_control_characters)
+
+
 _ID = forms.IntegerField(min_value=1, max_value=2**63 - 1)
 
 
@@ -195,7 +219,7 @@ def _which_field():
     return forms.CharField(required=False, widget=forms.HiddenInput, max_length=6)
 
 
-class IncidentLogForm(ZonedTimeMixin, forms.Form):
+class IncidentLogForm(OneLineInputsMixin, ZonedTimeMixin, forms.Form):
     """'I missed an interview': few required fields, everything else defaulted."""
 
     wall_field = "interview_at"
@@ -271,7 +295,7 @@ class IncidentLogForm(ZonedTimeMixin, forms.Form):
         }
 
 
-class ContactForm(forms.Form):
+class ContactForm(OneLineInputsMixin, forms.Form):
     name = forms.CharField(max_length=120)
     role = forms.ChoiceField(choices=Contact.Role.choices, initial=Contact.Role.INTERVIEWER)
     email = forms.EmailField(max_length=254, required=False)
@@ -303,7 +327,7 @@ class ContactChoiceMixin:
         return self._contacts.get(key)
 
 
-class OutreachForm(ContactChoiceMixin, forms.Form):
+class OutreachForm(OneLineInputsMixin, ContactChoiceMixin, forms.Form):
     channel = forms.ChoiceField(choices=Outreach.Channel.choices, initial=Outreach.Channel.EMAIL)
     purpose = forms.ChoiceField(choices=Outreach.Purpose.choices, initial=Outreach.Purpose.APOLOGY)
     result = forms.ChoiceField(choices=Outreach.Result.choices, initial=Outreach.Result.SENT)
@@ -336,7 +360,7 @@ class OutreachForm(ContactChoiceMixin, forms.Form):
         }
 
 
-class SlotForm(ZonedTimeMixin, forms.Form):
+class SlotForm(OneLineInputsMixin, ZonedTimeMixin, forms.Form):
     """One proposed slot: its local time and the zone it is written in."""
 
     start = WallTimeField(label="Date and time")
@@ -445,7 +469,7 @@ class ReplyForm(forms.Form):
         return cleaned
 
 
-class ConfirmForm(ContactChoiceMixin, ZonedTimeMixin, forms.Form):
+class ConfirmForm(OneLineInputsMixin, ContactChoiceMixin, ZonedTimeMixin, forms.Form):
     """The agreed interview, written down: start in its zone, duration, format, place."""
 
     start = WallTimeField(label="Date and time")
@@ -504,7 +528,7 @@ class ThankYouForm(ContactChoiceMixin, forms.Form):
         return {"channel": c["channel"], "text": c["text"], "contact": self._contact()}
 
 
-class MaterialForm(forms.Form):
+class MaterialForm(OneLineInputsMixin, forms.Form):
     description = forms.CharField(max_length=200, label="What you promised")
     due_on = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Due on"
