@@ -8,6 +8,7 @@ import pytest
 import time_machine
 
 from tests.factories import UserFactory
+from tests.security import report
 from tests.security.conftest import owner_objects
 from tests.web.conftest import NOW, log_incident
 from tracker.accounts.services import profile_update
@@ -57,3 +58,7 @@ def world(owner, nameless, clock):
     services.incident_close(incident=closed, outcome="moved_on", now=NOW)
     objs["closed"] = closed
     return objs
+
+
+def pytest_terminal_summary(terminalreporter):
+    report.summary(terminalreporter, "fuzz")

@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.fuzz.discovery import Field, Form, forms_in, links_with_query, url_name
+from tests.security import report
 from tests.security.test_ownership import OBJECT_ROUTES
 from tests.security.urlwalk import is_public, routes
 from tests.web.conftest import NOW
@@ -333,8 +334,8 @@ def test_every_form_and_every_linked_page_survives_bad_input(owner, nameless, wo
         if not only or url_name(url) in only.split(","):
             failures += attempt(f"GET {url}", fuzz_query, url, user)
     failures += line_breaks_accepted(found, owner)
-    print(f"\nfuzzed {len(found)} forms on {len(fuzzed)} URLs ({EXAMPLES} examples each) and "
-          f"the query strings of {len(linked)} pages")
+    report.note("fuzz", f"fuzzed {len(found)} forms on {len(fuzzed)} URLs ({EXAMPLES} examples "
+                f"each) and the query strings of {len(linked)} pages")
     assert not failures, "\n\n".join(failures)
     assert len(fuzzed) >= 25
 

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import UserFactory
+from tests.security import report
 from tests.web.conftest import NOW, log_incident, walked_incident
 from tracker.incidents import services
 
@@ -66,3 +67,7 @@ def csrf_client(user=None) -> tuple[Client, str]:
         c.force_login(user)
     c.get(reverse("login"))
     return c, c.cookies["csrftoken"].value
+
+
+def pytest_terminal_summary(terminalreporter):
+    report.summary(terminalreporter, "security")

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
+from tests.security import report
 from tests.security.test_ownership import OBJECT_ROUTES
 from tests.security.urlwalk import is_csrf_exempt, is_public, routes
 
@@ -73,7 +74,7 @@ def test_every_post_without_a_token_is_refused(owner, staff, world):
                                                      "password": "correct horse battery",
                                                      "email": owner.email}), url)
         checked += 1
-    print(f"\nCSRF sweep: {checked} URL patterns refused a POST without a token")
+    report.note("security", f"CSRF sweep: {checked} URL patterns refuse a POST without a token")
     assert checked >= 60
 
 

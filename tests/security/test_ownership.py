@@ -13,6 +13,7 @@ import pytest
 from django.db import transaction
 from django.forms.models import model_to_dict
 
+from tests.security import report
 from tests.security.conftest import OWNER_COMPANY, csrf_client
 from tests.security.urlwalk import Route, routes
 from tests.web.conftest import NOW
@@ -179,8 +180,8 @@ def test_every_url_with_an_id_is_a_404_for_another_person(owner, intruder, world
 
     patterns = {name for name, _, _ in covered}
     urls = {url for _, _, url in covered}
-    print(f"\nownership sweep: {len(patterns)} URL patterns with an id, {len(urls)} URLs, "
-          f"{len(covered)} requests (GET and POST) by another person")
+    report.note("security", f"ownership sweep: {len(patterns)} URL patterns with an id, "
+                f"{len(urls)} URLs, {len(covered)} requests (GET and POST) by another person")
     assert patterns == set(OBJECT_ROUTES)
     assert len(patterns) >= 22
     assert len(urls) == sum(
