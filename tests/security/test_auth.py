@@ -127,6 +127,16 @@ def test_a_lockout_ends_after_the_cool_off(owner, settings):
         assert client.session["_auth_user_id"] == str(owner.pk)
 
 
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"]
+)
+def test_the_login_never_sends_anyone_off_site(client, owner, target):
+    response = client.post(reverse("login"), {"username": owner.username, "password": PASSWORD,
+                                              "next": target})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboard")
+
+
 def test_an_unknown_username_is_locked_out_the_same_way(client, settings):
     """The lockout does not tell an account that exists from one that does not."""
     statuses = [

@@ -12,9 +12,10 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 from django.forms.models import model_to_dict
+from django.urls import reverse
 
 from tests.security import report
-from tests.security.conftest import OWNER_COMPANY, csrf_client
+from tests.security.conftest import OWNER_COMPANY, csrf_client, owner_objects
 from tests.security.urlwalk import Route, routes
 from tests.web.conftest import NOW
 from tracker.accounts.models import Profile
@@ -188,3 +189,42 @@ def test_every_url_with_an_id_is_a_404_for_another_person(owner, intruder, world
         max(1, len(list(itertools.product(*OBJECT_ROUTES[n].others.values()))))
         for n in patterns
     )
+
+
+def test_another_persons_ids_inside_a_form_or_a_query_string_are_refused(owner, intruder, world):
+    """Ids that travel in a form's choices or a query string (the contact an outreach went to,
+    the interviewer, the accepted slot, the incident a contact is edited from, the draft's
+    addressee) are looked up among the owner's objects only."""
+    theirs = owner_objects(intruder)
+    their_contact = theirs["contact"]
+    their_contact.name = "Mallory Stranger"
+    their_contact.save()
+    client, token = csrf_client(owner)
+    mine = world["incident"]
+    before = snapshot()
+    posts = [
+        ("outreach_add", [mine.pk], {"channel": "call", "purpose": "follow_up",
+                                     "result": "reached", "contact": their_contact.pk}),
+        ("reschedule_confirm", [mine.pk], {"start": FUTURE, "time_zone": "UTC",
+                                           "duration_minutes": "45", "format": "video",
+                                           "interviewer": their_contact.pk}),
+        ("thank_you", [mine.pk], {"channel": "email", "contact": their_contact.pk}),
+        ("reschedule_reply", [world["reschedule"].pk], {"reply": "accepted",
+                                                       "slot": theirs["slot"].pk}),
+    ]
+    for name, args, data in posts:
+        response = client.post(reverse(name, args=args), {**data, "csrfmiddlewaretoken": token})
+        assert response.status_code == 200, name
+        assert "Select a valid choice" in response.content.decode() or (
+            "Say which of the proposed slots" in response.content.decode()
+        ), name
+    edit = reverse("contact_edit", args=[world["contact"].pk])
+    assert client.get(edit, {"incident": theirs["incident"].pk}).status_code == 404
+    assert client.post(edit, {"incident": theirs["incident"].pk, "name": "X", "role": "hr",
+                              "preferred_channel": "any",
+                              "csrfmiddlewaretoken": token}).status_code == 404
+    draft = client.get(reverse("draft", args=[mine.pk, "apology_email"]),
+                       {"to": their_contact.pk})
+    assert draft.status_code == 200
+    assert "Mallory Stranger" not in draft.content.decode()
+    assert snapshot() == before
