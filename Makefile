@@ -54,7 +54,7 @@ system-deps:
 # The whole suite the way CI runs it: on SQLite, then everything on PostgreSQL and Redis.
 test: $(STAMP) system-deps
 	$(VENV)/bin/ruff check .
-	$(PY) manage.py makemigrations --check --dry-run
+	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
