@@ -328,24 +328,30 @@ class DetailView:
             "can_confirm": i.phase == phases.CORRECT,
             "can_attend": self.facts.confirmed and i.phase == phases.CORRECT,
             "can_thank": i.phase == phases.CONSOLIDATE and not self.facts.thank_you_sent,
-            # Several forms share field names (time_zone, contact, text): each gets its own
-            # ids, so every label on the page points at its own field.
-            "outreach_form": forms.OutreachForm(
-                contacts=self.contacts, now=now, initial=self.outreach_initial(),
-                auto_id="outreach-%s",
-            ),
-            "contact_form": forms.ContactForm(
-                initial={"time_zone": i.interview_tz}, auto_id="contact-%s"
-            ),
-            "request_form": forms.RescheduleRequestForm(now=now, zone=i.interview_tz),
-            "confirm_form": forms.ConfirmForm(
+        }
+        # Several forms share field names (time_zone, contact, text): each gets its own ids, so
+        # every label on the page points at its own field. Only the forms this phase shows
+        # are built (each costs its fields' deep copies); the others have their own pages.
+        ctx["outreach_form"] = forms.OutreachForm(
+            contacts=self.contacts, now=now, initial=self.outreach_initial(), auto_id="outreach-%s"
+        )
+        ctx["contact_form"] = forms.ContactForm(
+            initial={"time_zone": i.interview_tz}, auto_id="contact-%s"
+        )
+        if ctx["can_request"]:
+            ctx["request_form"] = forms.RescheduleRequestForm(now=now, zone=i.interview_tz)
+        if ctx["can_confirm"]:
+            ctx["confirm_form"] = forms.ConfirmForm(
                 contacts=self.contacts, now=now, initial=self.confirm_initial(),
                 auto_id="confirm-%s",
-            ),
-            "thank_you_form": forms.ThankYouForm(contacts=self.contacts, auto_id="thank-you-%s"),
-            "material_form": forms.MaterialForm(),
-            "lessons_form": forms.LessonsForm(initial={"lessons": i.lessons}),
-        }
+            )
+        if ctx["can_thank"]:
+            ctx["thank_you_form"] = forms.ThankYouForm(
+                contacts=self.contacts, auto_id="thank-you-%s"
+            )
+        if ctx["is_open"]:
+            ctx["material_form"] = forms.MaterialForm()
+        ctx["lessons_form"] = forms.LessonsForm(initial={"lessons": i.lessons})
         if ctx["can_reply"]:
             ctx["reply_form"] = forms.ReplyForm(reschedule=r, person_tz=i.candidate_tz)
         ctx.update(overrides)

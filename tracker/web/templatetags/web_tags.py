@@ -3,13 +3,15 @@ small server-rendered SVG bar chart."""
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from functools import lru_cache
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms, template
 from django.conf import settings
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.functional import Promise
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from tracker.incidents import zones
@@ -132,7 +134,7 @@ def minutes(value) -> str:
 # `{{ form|crispy }}` (same wrappers, classes, ids, labels, required marks, help text, errors,
 # aria attributes, field names and values), from each widget's own context, without a template
 # render per field: the incident page has five forms and crispy was about half of its time.
-# Every value goes through `conditional_escape`, as autoescaping would. A widget it does not
+# Every value is escaped as `conditional_escape` (autoescaping) would. A widget it does not
 # know (file, checkbox, multi-widgets, custom templates) is handed to crispy unchanged.
 
 _INPUT_WIDGETS = frozenset(
@@ -151,12 +153,22 @@ _INPUT_WIDGETS = frozenset(
 _OWN_WIDGETS = _INPUT_WIDGETS | {forms.Textarea, forms.Select, forms.RadioSelect}
 
 
+def _esc(value) -> str:
+    """`conditional_escape` without its lazy-argument wrapper (some 500 calls a page): safe
+    strings as they are, anything else through `html.escape` as Django's `escape` does."""
+    if isinstance(value, Promise):
+        value = str(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
 def _attrs(attrs: dict) -> str:
     """Django's widgets/attrs.html: `True` as a bare name, `False` left out."""
     return "".join(
-        f" {conditional_escape(name)}"
+        f" {_esc(name)}"
         if value is True
-        else f' {conditional_escape(name)}="{conditional_escape(value)}"'
+        else f' {_esc(name)}="{_esc(value)}"'
         for name, value in attrs.items()
         if value is not False
     )
@@ -186,25 +198,25 @@ def _widget_html(bf, attrs: dict) -> str:
     if bf.auto_id and "id" not in widget.attrs:
         attrs.setdefault("id", bf.auto_id)
     w = widget.get_context(bf.html_name, bf.value(), attrs)["widget"]
-    name = conditional_escape(w["name"])
+    name = _esc(w["name"])
     if isinstance(widget, forms.Select):
         options = []
         for group, choices, _ in w["optgroups"]:
             if group:
-                options.append(f'\n  <optgroup label="{conditional_escape(group)}">')
+                options.append(f'\n  <optgroup label="{_esc(group)}">')
             options.extend(
-                f'\n  <option value="{conditional_escape(o["value"])}"{_attrs(o["attrs"])}>'
-                f"{conditional_escape(o['label'])}</option>"
+                f'\n  <option value="{_esc(o["value"])}"{_attrs(o["attrs"])}>'
+                f"{_esc(o['label'])}</option>"
                 for o in choices
             )
             if group:
                 options.append("\n  </optgroup>")
         return f'<select name="{name}"{_attrs(w["attrs"])}>{"".join(options)}\n</select>'
     if isinstance(widget, forms.Textarea):
-        text = conditional_escape(w["value"]) if w["value"] else ""
+        text = _esc(w["value"]) if w["value"] else ""
         return f'<textarea name="{name}"{_attrs(w["attrs"])}>\n{text}</textarea>'
-    value = "" if w["value"] is None else f' value="{conditional_escape(w["value"])}"'
-    kind = conditional_escape(w["type"])
+    value = "" if w["value"] is None else f' value="{_esc(w["value"])}"'
+    kind = _esc(w["type"])
     return f'<input type="{kind}" name="{name}"{value}{_attrs(w["attrs"])}>'
 
 
@@ -212,7 +224,7 @@ def _errors_html(bf) -> str:
     if not bf.errors:
         return ""
     items = "".join(
-        f'<p id="error_{n}_{bf.auto_id}"><strong>{conditional_escape(e)}</strong></p>'
+        f'<p id="error_{n}_{bf.auto_id}"><strong>{_esc(e)}</strong></p>'
         for n, e in enumerate(bf.errors, 1)
     )
     return f'<div id="{bf.errors.field_id}_error" class="invalid-feedback">{items}</div>'
@@ -233,19 +245,19 @@ def _radio_html(bf) -> str:
     attrs = bf.build_widget_attrs({"id": ident} if ident else {})
     groups = widget.optgroups(bf.html_name, widget.format_value(bf.value()), attrs)
     invalid = " is-invalid" if bf.errors else ""
-    name = conditional_escape(bf.html_name)
+    name = _esc(bf.html_name)
     parts = ["<div>"]
     for g, (group, options, _) in enumerate(groups):
         if group:
-            parts.append(f"<strong>{conditional_escape(group)}</strong>")
+            parts.append(f"<strong>{_esc(group)}</strong>")
         for i, o in enumerate(options):
             last = i == len(options) - 1 and g == len(groups) - 1
             parts.append(
-                f'<div class="form-check"><input type="{conditional_escape(o["type"])}" '
+                f'<div class="form-check"><input type="{_esc(o["type"])}" '
                 f'class="form-check-input{invalid}" name="{name}" '
-                f'value="{conditional_escape(o["value"])}"{_attrs(o["attrs"])}> '
-                f'<label for="{conditional_escape(o["attrs"].get("id", ""))}" '
-                f'class="form-check-label">{conditional_escape(o["label"])}</label>'
+                f'value="{_esc(o["value"])}"{_attrs(o["attrs"])}> '
+                f'<label for="{_esc(o["attrs"].get("id", ""))}" '
+                f'class="form-check-label">{_esc(o["label"])}</label>'
                 f"{_errors_html(bf) if last else ''}</div>"
             )
     parts.append("</div>")
@@ -277,13 +289,13 @@ def _field_html(bf) -> str:
             described = f' aria-describedby="{described}"' if described else ""
             parts.append(
                 f'<fieldset{described}><legend class="{label_class} fs-6">'
-                f"{conditional_escape(bf.label)}{mark}</legend>"
+                f"{_esc(bf.label)}{mark}</legend>"
             )
         else:
             target = bf.id_for_label
-            target = f'for="{conditional_escape(target)}" ' if target else ""
+            target = f'for="{_esc(target)}" ' if target else ""
             parts.append(
-                f'<label {target}class="{label_class}">{conditional_escape(bf.label)}{mark}</label>'
+                f'<label {target}class="{label_class}">{_esc(bf.label)}{mark}</label>'
             )
     if radio:
         parts.append(_radio_html(bf))
@@ -312,7 +324,7 @@ def bootstrap_form(form):
     parts = []
     errors = form.non_field_errors()
     if errors:
-        items = "".join(f"<li>{conditional_escape(e)}</li>" for e in errors)
+        items = "".join(f"<li>{_esc(e)}</li>" for e in errors)
         parts.append(
             f'<div class="alert alert-block alert-danger"><ul class="m-0">{items}</ul></div>'
         )
