@@ -1,6 +1,8 @@
 """tracker/messaging/calendar.py: the confirmed interview as an .ics."""
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
@@ -70,3 +72,81 @@ def test_vtimezone_covers_a_dst_zone_around_the_interview(user):
     assert {c.name for c in tz.subcomponents} == {"STANDARD", "DAYLIGHT"}
     (event,) = cal.walk("VEVENT")
     assert event.decoded("DTSTART").hour == 10  # 10:00 CEST
+
+
+def reference_ics(reschedule, *, incident, person_tz):
+    """The .ics as icalendar's component tree serialises it (what interview_ics used to build
+    for every email): the fast line-by-line writer must give the same bytes."""
+    from icalendar import Alarm, Event
+
+    from tracker.incidents.zones import in_zones
+
+    zone = reschedule.time_zone or incident.interview_tz
+    tz = ZoneInfo(zone)
+    start, end = reschedule.start.astimezone(tz), reschedule.end.astimezone(tz)
+    cal = Calendar()
+    cal.add("prodid", calendar.PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", calendar.uid_for(reschedule))
+    event.add("sequence", reschedule.version)
+    event.add("dtstamp", reschedule.confirmed_at or reschedule.start)
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("summary", f"Interview: {incident.role} at {incident.company}")
+    event.add("status", "CONFIRMED")
+    location = reschedule.location.strip()
+    if location:
+        event.add("location", location)
+        if location.startswith(("http://", "https://")) and location.isprintable():
+            event.add("url", location)
+    lines = ["Your rescheduled interview."]
+    lines += [f"Time: {z}" for z in in_zones(reschedule.start, person_tz, zone)]
+    if reschedule.interviewer_id:
+        lines.append(f"Interviewer: {reschedule.interviewer.name}")
+    if location:
+        lines.append(f"Link or place: {location}")
+    lines.append("Join 10–15 minutes early.")
+    event.add("description", "\n".join(lines))
+    for before, text in calendar.ALARMS:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", text)
+        alarm.add("trigger", -before)
+        event.add_component(alarm)
+    cal.add_component(event)
+    body = cal.to_ical()
+    end_tag = b"END:VCALENDAR"
+    cut = body.rindex(end_tag)
+    return body[:cut] + calendar.vtimezone(zone, start.year) + body[cut:]
+
+
+@pytest.mark.parametrize(
+    ("zone", "location", "role", "company", "interviewer"),
+    [
+        ("Europe/Berlin", "https://meet.example/x", "Engineer", "Company 0", None),
+        ("Asia/Kolkata", "", "Backend engineer", "Acme", "Priya Raman"),
+        ("America/Argentina/Buenos_Aires", "Hauptstraße 5, 3. Stock; Raum \\N 12\r\nTür links",
+         "Ingénieur·e, R&D; équipe « plateforme » " * 3, "Ünïcode, Ltd.; 株式会社", "Zoë O'Brien"),
+        ("Etc/GMT+5", "https://meet.example/" + "a\\b" * 40, "Lead\\Engineer", "A,B;C", None),
+        ("Australia/Lord_Howe", "https://meet.example/x\nsecond line", "€" * 50, "x", "a" * 200),
+    ],
+)
+def test_ics_bytes_are_those_icalendar_would_write(zone, location, role, company, interviewer):
+    start = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    reschedule = SimpleNamespace(
+        pk=42, version=3, time_zone=zone, start=start, end=start + timedelta(minutes=45),
+        confirmed_at=start - timedelta(days=2, seconds=7), location=location,
+        interviewer_id=7 if interviewer else None,
+        interviewer=SimpleNamespace(name=interviewer) if interviewer else None,
+    )
+    incident = SimpleNamespace(interview_tz="UTC", role=role, company=company)
+    fast = calendar.interview_ics(reschedule, incident=incident, person_tz="America/Chicago")
+    assert fast == reference_ics(reschedule, incident=incident, person_tz="America/Chicago")
+    (event,) = Calendar.from_ical(fast).walk("VEVENT")
+    assert str(event["SUMMARY"]) == f"Interview: {role} at {company}"
+    if location:
+        assert str(event["LOCATION"]) == location.strip().replace("\\N", "\n").replace(
+            "\r\n", "\n")

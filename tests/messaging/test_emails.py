@@ -126,3 +126,45 @@ def test_follow_up_nudge_names_the_request_time(user):
     assert "send one follow-up today" in m.subject
     assert "Mon 2 Mar 2026, 08:50 CST (America/Chicago)" in m.body
     assert rows(incident)[K.FOLLOW_UP].reschedule_id
+
+
+def test_reminder_mime_bytes_are_those_of_djangos_own_policy(user):
+    from email.generator import BytesGenerator
+    from email.policy import compat32
+    from io import BytesIO
+
+    user.profile.full_name = "Zoë Ünïcode-Ölçer, a rather long name for a header " * 2
+    user.profile.partner_email = "sam@example.net"
+    user.profile.save()
+    incident = confirmed(user)
+    incident.company = "Überlange Firma GmbH & Co. KG, Abteilung für " + "sehr " * 10
+    incident.save()
+    for kind in (K.BEFORE_24H, K.BEFORE_1H):
+        _, m = message_for(incident, kind)
+        mime = m.message()
+        assert mime.policy is emails.POLICY
+
+        def flat(policy, mime=mime):
+            out = BytesIO()
+            BytesGenerator(out, mangle_from_=False, policy=policy).flatten(mime, linesep="\r\n")
+            return out.getvalue()
+
+        fast = mime.as_bytes(linesep="\r\n")
+        assert fast == flat(emails.POLICY) == flat(compat32)
+        assert b"=?utf-8?" in fast and b"\r\n " in fast  # the slow path was taken too
+
+
+def test_reminder_mime_parts_have_distinct_boundaries_absent_from_the_parts(user):
+    from email import message_from_bytes
+
+    incident = confirmed(user)
+    _, m = message_for(incident, K.BEFORE_24H)
+    raw = m.message().as_bytes(linesep="\r\n")
+    parsed = message_from_bytes(raw)
+    boundaries = [p.get_boundary() for p in parsed.walk() if p.is_multipart()]
+    assert len(boundaries) == len(set(boundaries)) == 2
+    leaves = [p for p in parsed.walk() if not p.is_multipart()]
+    assert [p.get_content_type() for p in leaves] == ["text/plain", "text/html", "text/calendar"]
+    for p in leaves:
+        assert not any(b.encode() in p.get_payload(decode=True) for b in boundaries)
+    assert leaves[0].get_payload(decode=True).decode().replace("\r\n", "\n") == m.body
