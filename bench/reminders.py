@@ -44,6 +44,46 @@ def prepare_database() -> str:
     return url
 
 
+def process_cpu() -> dict[int, tuple[str, int, float]]:
+    """pid -> (command, process group, CPU seconds so far) for every live process."""
+    out = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, tail = stat.read_text().rsplit(")", 1)
+        except (OSError, ValueError):
+            continue
+        fields = tail.split()
+        comm = head.split("(", 1)[1]
+        cpu = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        out[int(stat.parent.name)] = (comm, int(fields[2]), cpu)
+    return out
+
+
+def cpu_by_role(before: dict, after: dict, roles: dict[str, set[int]]) -> dict[str, float]:
+    """CPU seconds spent between two snapshots, by role (process groups), PostgreSQL, Redis,
+    this process (the bench and its aiosmtpd sink thread) and everything else."""
+    spent = dict.fromkeys([*roles, "postgres", "redis", "bench + sink", "other"], 0.0)
+    for pid, (comm, pgrp, cpu) in after.items():
+        delta = cpu - before.get(pid, (comm, pgrp, 0.0))[2]
+        role = next((r for r, groups in roles.items() if pgrp in groups), None)
+        if role is None:
+            role = (
+                "bench + sink" if pid == os.getpid()
+                else "postgres" if comm.startswith("postgres")
+                else "redis" if comm.startswith("redis")
+                else "other"
+            )
+        spent[role] += delta
+    return spent
+
+
+def machine_busy() -> float:
+    """CPU seconds all cores spent not idle since boot (every process on the machine)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
@@ -102,6 +142,9 @@ def main() -> None:
             cluster.beat()
             for w in workers:
                 w.wait_ready(60)
+            roles = {"workers": {w.proc.pid for w in workers},
+                     "beat": {p.proc.pid for p in cluster.procs if p.name.startswith("beat")}}
+            cpu0, busy0, wall0 = process_cpu(), machine_busy(), time.monotonic()
             due = timezone.now()
             Reminder.objects.update(due_at=due)
             deadline = time.monotonic() + 900
@@ -110,6 +153,9 @@ def main() -> None:
                     print("timed out:", Counter(Reminder.objects.values_list("status", flat=True)))
                     break
                 time.sleep(0.5)
+            spent = cpu_by_role(cpu0, process_cpu(), roles)
+            worker_cpu = spent["workers"]
+            busy, wall = machine_busy() - busy0, time.monotonic() - wall0
             time.sleep(2 * args.tick)
         finally:
             cluster.stop()
@@ -133,6 +179,11 @@ def main() -> None:
     print(f"lateness: p50 {percentile(lateness, 0.5):.2f} s, p99 {percentile(lateness, 0.99):.2f} s"
           f" (goal p99 <= tick + 2 s = {args.tick + 2:g} s)")
     print(f"lost: {lost}, duplicated: {duplicated}")
+    print(f"worker CPU: {1000 * worker_cpu / args.n:.2f} ms per message "
+          f"({worker_cpu:.1f} s in {args.workers} workers); machine busy {busy / wall:.2f} of "
+          f"{os.cpu_count()} cores while draining (everything, other users included)")
+    print("CPU while draining, ms per message: " + ", ".join(
+        f"{role} {1000 * seconds / args.n:.2f}" for role, seconds in spent.items()))
     print(f"mean lateness {statistics.mean(lateness):.2f} s; "
           f"drain time {(last - due).total_seconds():.1f} s")
 

@@ -150,3 +150,15 @@ def test_ics_bytes_are_those_icalendar_would_write(zone, location, role, company
     if location:
         assert str(event["LOCATION"]) == location.strip().replace("\\N", "\n").replace(
             "\r\n", "\n")
+
+
+def test_ascii_folding_cuts_where_the_character_by_character_folding_cuts():
+    import random
+
+    rnd = random.Random(5545)
+    for _ in range(3000):
+        line = "".join(rnd.choice("ab\\^,; ") for _ in range(rnd.randint(0, 400)))
+        assert calendar._fold(line) == calendar._fold_chars(line), line
+    assert calendar._fold("x" * 74) == "x" * 74
+    assert calendar._fold("x" * 75) == "x" * 74 + "\r\n x"
+    assert calendar._fold("x" * 73 + "\\n") == "x" * 73 + "\r\n \\n"

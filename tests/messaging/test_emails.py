@@ -168,3 +168,15 @@ def test_reminder_mime_parts_have_distinct_boundaries_absent_from_the_parts(user
     for p in leaves:
         assert not any(b.encode() in p.get_payload(decode=True) for b in boundaries)
     assert leaves[0].get_payload(decode=True).decode().replace("\r\n", "\n") == m.body
+
+
+def test_ics_part_says_utf8_and_publish_once(user):
+    from email import message_from_bytes
+
+    incident = confirmed(user)
+    _, m = message_for(incident, K.BEFORE_1H)
+    (ics,) = [p for p in message_from_bytes(m.message().as_bytes()).walk()
+              if p.get_content_type() == "text/calendar"]
+    assert ics.get_params() == [("text/calendar", ""), ("method", "PUBLISH"),
+                                ("charset", "utf-8")]
+    assert ics.get_filename() == "interview.ics"

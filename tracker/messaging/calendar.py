@@ -43,6 +43,25 @@ def _text(value: str) -> str:
 def _fold(line: str, limit: int = 75) -> str:
     """One content line folded at 75 octets (RFC 5545 3.1), as icalendar folds it: never
     between a backslash and the character it escapes."""
+    if len(line) < limit and len(line.encode()) < limit:
+        return line
+    if not line.isascii():
+        return _fold_chars(line, limit)
+    # ASCII: one octet a character, so the same cuts by slicing.
+    parts = []
+    start, width = 0, limit - 1
+    while len(line) - start > width:
+        cut = start + width
+        if line[cut - 1] in "\\^":  # carried over with the character it escapes
+            cut -= 1
+        parts.append(line[start:cut])
+        start = cut
+    parts.append(line[start:])
+    return "\r\n ".join(parts)
+
+
+def _fold_chars(line: str, limit: int = 75) -> str:
+    """_fold, character by character (for lines with multi-octet characters)."""
     if len(line.encode()) < limit:
         return line
     parts: list[str] = []
