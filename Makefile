@@ -76,6 +76,7 @@ bench: $(STAMP)
 		|| echo "WARNING: could not install wrk; bench/web.py uses its Python client" >&2; }
 	$(PY) bench/web.py
 	TEST_REDIS_URL=$(REDIS_URL_TEST) $(PY) bench/reminders.py
+	TEST_REDIS_URL=$(REDIS_URL_TEST) $(PY) bench/reminders.py --concurrency 2
 	$(PY) bench/dispatch_scale.py
 
 clean:

@@ -334,11 +334,13 @@ class Cluster:
         self.procs: list[Proc] = []
         self.n = 0
 
-    def worker(self, *, pool="prefork", clock_offset=0.0, embedded_beat=False) -> Proc:
+    def worker(
+        self, *, pool="prefork", clock_offset=0.0, embedded_beat=False, concurrency=1
+    ) -> Proc:
         self.n += 1
         name = f"worker{self.n}"
         args = ["-A", "tracker", "worker", "--loglevel=INFO", f"--pool={pool}",
-                "--concurrency=1", "-n", f"{name}@%h", "--without-gossip",
+                f"--concurrency={concurrency}", "-n", f"{name}@%h", "--without-gossip",
                 "--without-mingle", "--without-heartbeat"]
         if embedded_beat:
             args += ["-B", "--schedule", str(self.tmp / f"beat{self.n}.db")]
