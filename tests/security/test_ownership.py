@@ -52,6 +52,12 @@ class ObjectRoute:
 # Keyed by URL name. A URL with an id that is missing here fails test_the_table_knows_every_url.
 OBJECT_ROUTES: dict[str, ObjectRoute] = {
     "incident_detail": ObjectRoute({"pk": "incident"}),
+    "incident_edit": ObjectRoute(
+        {"pk": "incident"},
+        {"company": "Renamed", "role": "Backend engineer", "interview_at": "2026-03-02T19:30",
+         "interview_tz": "Asia/Kolkata", "candidate_tz": "America/Chicago", "format": "video",
+         "cause": "timezone"},
+    ),
     "contact_add": ObjectRoute(
         {"pk": "incident"}, {"name": "Eve", "role": "hr", "preferred_channel": "any"}
     ),

@@ -197,6 +197,7 @@ def incident_update(
     if "interview_at" in fields:
         fields["interview_at"] = _utc(fields["interview_at"], "interview_at")
     _lock(incident)
+    phases.require_open(incident_facts(incident), "edit its details")
     changed = [f for f, v in fields.items() if getattr(incident, f) != v]
     if not changed:
         return incident

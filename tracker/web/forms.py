@@ -295,6 +295,72 @@ class IncidentLogForm(OneLineInputsMixin, ZonedTimeMixin, forms.Form):
         }
 
 
+class IncidentEditForm(OneLineInputsMixin, ZonedTimeMixin, forms.Form):
+    """'Edit details': the incident's descriptive facts, the interview time typed as a wall
+    time in its zone exactly as on 'I missed an interview'."""
+
+    wall_field = "interview_at"
+    zone_field = "interview_tz"
+
+    company = forms.CharField(max_length=120)
+    role = forms.CharField(max_length=120, label="Role you interviewed for")
+    interview_at = WallTimeField(label="When the interview was (its local time)")
+    interview_tz = ZoneField(label="Time zone the interview was set in")
+    which = _which_field()
+    candidate_tz = ZoneField(label="Your time zone")
+    format = forms.ChoiceField(choices=Incident.Format.choices)
+    cause = forms.ChoiceField(choices=Incident.Cause.choices, label="What happened")
+    notes = forms.CharField(
+        max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, now: datetime, **kwargs):
+        self.now = now
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def initial_for(cls, incident: Incident) -> dict:
+        """The incident's facts, the interview time as wall time in its own zone. `which` is
+        prefilled only when that wall time happens twice, so saving unchanged keeps it."""
+        wall = incident.interview_at.astimezone(zones.get_zone(incident.interview_tz))
+        initial = {f: getattr(incident, f) for f in ("company", "role", "interview_tz",
+                                                     "candidate_tz", "format", "cause", "notes")}
+        initial["interview_at"] = wall.strftime("%Y-%m-%dT%H:%M")
+        try:
+            zones.resolve_local(wall.replace(tzinfo=None), incident.interview_tz)
+        except zones.AmbiguousLocalTime:
+            initial["which"] = offset_label(wall)
+        except zones.NonexistentLocalTime:  # pragma: no cover - an instant is never in a gap
+            pass
+        return initial
+
+    def clean(self):
+        cleaned = super().clean()
+        instant = self.resolve_zoned()
+        if instant is not None and instant > self.now + LOG_AHEAD:
+            self.add_error(
+                "interview_at",
+                "That is more than 12 hours from now. The missed interview is in the past; "
+                "check the date and the zone.",
+            )
+            instant = None
+        cleaned["interview_instant"] = instant
+        return cleaned
+
+    def service_kwargs(self) -> dict:
+        c = self.cleaned_data
+        return {
+            "company": c["company"],
+            "role": c["role"],
+            "interview_at": c["interview_instant"],
+            "interview_tz": c["interview_tz"],
+            "candidate_tz": c["candidate_tz"],
+            "format": c["format"],
+            "cause": c["cause"],
+            "notes": c["notes"],
+        }
+
+
 class ContactForm(OneLineInputsMixin, forms.Form):
     name = forms.CharField(max_length=120)
     role = forms.ChoiceField(choices=Contact.Role.choices, initial=Contact.Role.INTERVIEWER)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("incidents/new/", views.incident_log, name="incident_log"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident_detail"),
+    path("incidents/<int:pk>/edit/", views.incident_edit, name="incident_edit"),
     path("incidents/<int:pk>/contacts/add/", views.contact_add, name="contact_add"),
     path("incidents/<int:pk>/outreach/add/", views.outreach_add, name="outreach_add"),
     path("incidents/<int:pk>/reschedule/", views.reschedule_request, name="reschedule_request"),

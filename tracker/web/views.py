@@ -206,6 +206,37 @@ def incident_log(request):
     return render(request, "web/incident_log.html", {"form": form})
 
 
+@require_http_methods(["GET", "POST"])
+def incident_edit(request, pk):
+    """'Edit details': company, role, the interview's local time and zones, format, cause,
+    notes. A closed incident is refused by the service (reopen it first)."""
+    incident = selectors.incident_get_for_user(user=request.user, pk=pk)
+    now = timezone.now()
+    form = forms.IncidentEditForm(
+        _data(request), now=now, initial=forms.IncidentEditForm.initial_for(incident)
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.incident_update(
+                    incident=incident, actor=request.user, now=now, **form.service_kwargs()
+                )
+            except (TransitionRefused, ValidationError) as exc:
+                form.add_error(None, _refusal(exc))
+            else:
+                messages.success(request, "Details saved.")
+                return _back(incident.pk)
+    else:
+        try:
+            phases.require_open(selectors.incident_facts(incident), "edit its details")
+        except TransitionRefused as exc:
+            messages.warning(request, str(exc))
+    return _form_page(
+        request, incident, title="Edit details", form=form,
+        action=reverse("incident_edit", args=[incident.pk]), anchor="", zones=True,
+    )
+
+
 # --- The incident page ---------------------------------------------------------------------
 
 
