@@ -462,3 +462,26 @@ def test_anonymous_visitors_are_sent_to_a_login_page(client):
     assert response.status_code == 302
     # LoginRequiredMiddleware answers first, with the site's login; staff come back after it.
     assert response.url == f"{reverse('login')}?next={url}"
+
+
+def test_closed_incident_details_are_read_only_in_the_admin_but_lessons_save(admin_client):
+    owner = UserFactory()
+    incident = services.incident_log(
+        owner=owner, company="Acme", role="Engineer", interview_at=BASE,
+        interview_tz="Europe/Berlin", candidate_tz="Europe/Berlin", format="video",
+        cause="calendar", now=BASE + timedelta(minutes=30),
+    )
+    services.incident_close(
+        incident=incident, outcome="moved_on", now=BASE + timedelta(minutes=30)
+    )
+    url = reverse("admin:incidents_incident_change", args=[incident.pk])
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    assert 'name="company"' not in page.content.decode()
+    response = admin_client.post(
+        url, form_data(page, company="Changed", lessons="Two alarms."), follow=True
+    )
+    assert response.status_code == 200
+    incident.refresh_from_db()
+    assert incident.company == "Acme"
+    assert incident.lessons == "Two alarms."

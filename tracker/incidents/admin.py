@@ -196,6 +196,10 @@ class IncidentAdmin(admin.ModelAdmin):
         if obj is not None:
             # The owner and the discovery time are the incident's identity once logged.
             fields += ["owner", "discovered_at"]
+            if not obj.is_open:
+                # The services refuse edits to a closed incident (reopen it first); only the
+                # lessons may still be written down.
+                fields += list(_UPDATABLE)
         return fields
 
     def get_inlines(self, request, obj):
