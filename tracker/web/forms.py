@@ -219,11 +219,13 @@ def _which_field():
     return forms.CharField(required=False, widget=forms.HiddenInput, max_length=6)
 
 
-class IncidentLogForm(OneLineInputsMixin, ZonedTimeMixin, forms.Form):
-    """'I missed an interview': few required fields, everything else defaulted."""
+class _IncidentFactsForm(OneLineInputsMixin, ZonedTimeMixin, forms.Form):
+    """The incident's descriptive facts, the interview time typed as a wall time in its zone;
+    shared by 'I missed an interview' and 'Edit details'."""
 
     wall_field = "interview_at"
     zone_field = "interview_tz"
+    ahead_message = ""  # why an interview more than LOG_AHEAD from now is refused
 
     company = forms.CharField(max_length=120)
     role = forms.CharField(max_length=120, label="Role you interviewed for")
@@ -231,6 +233,43 @@ class IncidentLogForm(OneLineInputsMixin, ZonedTimeMixin, forms.Form):
     interview_tz = ZoneField(label="Time zone the interview was set in")
     which = _which_field()
     candidate_tz = ZoneField(label="Your time zone")
+    format = forms.ChoiceField(choices=Incident.Format.choices)
+    cause = forms.ChoiceField(choices=Incident.Cause.choices, label="What happened")
+
+    def __init__(self, *args, now: datetime, **kwargs):
+        self.now = now
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        instant = self.resolve_zoned()
+        if instant is not None and instant > self.now + LOG_AHEAD:
+            self.add_error("interview_at", self.ahead_message)
+            instant = None
+        cleaned["interview_instant"] = instant
+        return cleaned
+
+    def service_kwargs(self) -> dict:
+        c = self.cleaned_data
+        return {
+            "company": c["company"],
+            "role": c["role"],
+            "interview_at": c["interview_instant"],
+            "interview_tz": c["interview_tz"],
+            "candidate_tz": c["candidate_tz"],
+            "format": c["format"],
+            "cause": c["cause"],
+        }
+
+
+class IncidentLogForm(_IncidentFactsForm):
+    """'I missed an interview': few required fields, everything else defaulted."""
+
+    ahead_message = (
+        "That is more than 12 hours from now. Log an interview once it is missed; check the "
+        "date and the zone."
+    )
+
     format = forms.ChoiceField(choices=Incident.Format.choices, initial=Incident.Format.VIDEO)
     cause = forms.ChoiceField(
         choices=[("", "Choose what happened")] + list(Incident.Cause.choices),
@@ -252,21 +291,9 @@ class IncidentLogForm(OneLineInputsMixin, ZonedTimeMixin, forms.Form):
     contact_email = forms.EmailField(max_length=254, required=False, label="Their email")
     contact_phone = forms.CharField(max_length=40, required=False, label="Their phone")
 
-    def __init__(self, *args, now: datetime, **kwargs):
-        self.now = now
-        super().__init__(*args, **kwargs)
-
     def clean(self):
         cleaned = super().clean()
-        instant = self.resolve_zoned()
-        if instant is not None and instant > self.now + LOG_AHEAD:
-            self.add_error(
-                "interview_at",
-                "That is more than 12 hours from now. Log an interview once it is missed; check "
-                "the date and the zone.",
-            )
-            instant = None
-        cleaned["interview_instant"] = instant
+        instant = cleaned["interview_instant"]
         minutes = cleaned.get("discovered_minutes_ago") or 0
         cleaned["discovered_at"] = self.now - timedelta(minutes=minutes)
         if instant is not None and cleaned["discovered_at"] < instant - LOG_AHEAD:
@@ -280,13 +307,7 @@ class IncidentLogForm(OneLineInputsMixin, ZonedTimeMixin, forms.Form):
     def service_kwargs(self) -> dict:
         c = self.cleaned_data
         return {
-            "company": c["company"],
-            "role": c["role"],
-            "interview_at": c["interview_instant"],
-            "interview_tz": c["interview_tz"],
-            "candidate_tz": c["candidate_tz"],
-            "format": c["format"],
-            "cause": c["cause"],
+            **super().service_kwargs(),
             "discovered_at": c["discovered_at"],
             "contact_name": c["contact_name"],
             "contact_role": c["contact_role"] or Contact.Role.INTERVIEWER,
@@ -295,28 +316,18 @@ class IncidentLogForm(OneLineInputsMixin, ZonedTimeMixin, forms.Form):
         }
 
 
-class IncidentEditForm(OneLineInputsMixin, ZonedTimeMixin, forms.Form):
+class IncidentEditForm(_IncidentFactsForm):
     """'Edit details': the incident's descriptive facts, the interview time typed as a wall
     time in its zone exactly as on 'I missed an interview'."""
 
-    wall_field = "interview_at"
-    zone_field = "interview_tz"
+    ahead_message = (
+        "That is more than 12 hours from now. The missed interview is in the past; check the "
+        "date and the zone."
+    )
 
-    company = forms.CharField(max_length=120)
-    role = forms.CharField(max_length=120, label="Role you interviewed for")
-    interview_at = WallTimeField(label="When the interview was (its local time)")
-    interview_tz = ZoneField(label="Time zone the interview was set in")
-    which = _which_field()
-    candidate_tz = ZoneField(label="Your time zone")
-    format = forms.ChoiceField(choices=Incident.Format.choices)
-    cause = forms.ChoiceField(choices=Incident.Cause.choices, label="What happened")
     notes = forms.CharField(
         max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-
-    def __init__(self, *args, now: datetime, **kwargs):
-        self.now = now
-        super().__init__(*args, **kwargs)
 
     @classmethod
     def initial_for(cls, incident: Incident) -> dict:
@@ -334,31 +345,8 @@ class IncidentEditForm(OneLineInputsMixin, ZonedTimeMixin, forms.Form):
             pass
         return initial
 
-    def clean(self):
-        cleaned = super().clean()
-        instant = self.resolve_zoned()
-        if instant is not None and instant > self.now + LOG_AHEAD:
-            self.add_error(
-                "interview_at",
-                "That is more than 12 hours from now. The missed interview is in the past; "
-                "check the date and the zone.",
-            )
-            instant = None
-        cleaned["interview_instant"] = instant
-        return cleaned
-
     def service_kwargs(self) -> dict:
-        c = self.cleaned_data
-        return {
-            "company": c["company"],
-            "role": c["role"],
-            "interview_at": c["interview_instant"],
-            "interview_tz": c["interview_tz"],
-            "candidate_tz": c["candidate_tz"],
-            "format": c["format"],
-            "cause": c["cause"],
-            "notes": c["notes"],
-        }
+        return {**super().service_kwargs(), "notes": self.cleaned_data["notes"]}
 
 
 class ContactForm(OneLineInputsMixin, forms.Form):
