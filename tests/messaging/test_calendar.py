@@ -79,7 +79,7 @@ def reference_ics(reschedule, *, incident, person_tz):
     for every email): the fast line-by-line writer must give the same bytes."""
     from icalendar import Alarm, Event
 
-    from tracker.incidents.zones import in_zones
+    from tracker.zones import in_zones
 
     zone = reschedule.time_zone or incident.interview_tz
     tz = ZoneInfo(zone)

@@ -11,7 +11,7 @@ from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
 
-from tracker.incidents.zones import is_zone, zone_choices
+from tracker.zones import is_zone, zone_choices
 
 from .models import Profile
 

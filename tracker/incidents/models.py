@@ -11,7 +11,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 
-from .zones import validate_zone
+from tracker.validators import validate_zone
 
 
 class Contact(models.Model):

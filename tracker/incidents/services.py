@@ -30,7 +30,7 @@ from .models import (
 )
 from .phases import MAX_SLOTS, MIN_SLOTS, TransitionRefused
 from .selectors import current_reschedule, incident_facts
-from .zones import format_local, is_zone
+from tracker.zones import format_local, is_zone
 
 __all__ = [
     "MAX_SLOTS",

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from icalendar import Alarm, Timezone
 
-from tracker.incidents.zones import in_zones
+from tracker.zones import in_zones
 
 PRODID = "-//Interview recovery tracker//Reminders//EN"
 ALARMS = (

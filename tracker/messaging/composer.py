@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
-from tracker.incidents.zones import get_zone
+from tracker.zones import format_offset, get_zone
 
 # Draft kinds, in the order a person meets them.
 PHONE_SCRIPT = "phone_script"
@@ -175,10 +175,7 @@ def _abbr(local: datetime) -> str:
     name = local.tzname() or ""
     if name and not name.startswith(("+", "-")):
         return name
-    off = local.utcoffset() or timedelta(0)
-    sign = "+" if off >= timedelta(0) else "-"
-    minutes = abs(int(off.total_seconds())) // 60
-    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    return f"UTC{format_offset(local)}"
 
 
 def _clock(local: datetime) -> str:

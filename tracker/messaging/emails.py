@@ -14,7 +14,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
-from tracker.incidents.zones import format_local, in_zones
+from tracker.zones import format_local, in_zones
 
 from . import calendar
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from tracker.incidents.zones import format_local
+from tracker.zones import format_local
 
 FIRST_HOUR = "first_hour"
 FOLLOW_UP = "follow_up"

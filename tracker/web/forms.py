@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from django import forms
 from django.core.exceptions import ValidationError
 
-from tracker.incidents import zones
+from tracker import zones
 from tracker.incidents.models import (
     Contact,
     Incident,
@@ -31,12 +31,8 @@ WALL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-
 ZONE_LIST_ID = "iana-zones"
 
 
-def offset_label(dt: datetime) -> str:
-    """'+02:00' for an aware datetime: the value of a `which` choice."""
-    off = dt.utcoffset() or timedelta(0)
-    sign = "+" if off >= timedelta(0) else "-"
-    minutes = abs(int(off.total_seconds())) // 60
-    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+# '+02:00': the value of a `which` choice.
+offset_label = zones.format_offset
 
 
 def _lower_zone_map() -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import tracker.incidents.zones
+import tracker.validators
 from django.conf import settings
 from django.db import migrations, models
 
@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('start', models.DateTimeField(help_text='UTC')),
-                ('time_zone', models.CharField(max_length=64, validators=[tracker.incidents.zones.validate_zone])),
+                ('time_zone', models.CharField(max_length=64, validators=[tracker.validators.validate_zone])),
                 ('position', models.PositiveSmallIntegerField(default=0)),
             ],
             options={
@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
                 ('role', models.CharField(choices=[('interviewer', 'Interviewer'), ('recruiter', 'Recruiter'), ('hr', 'HR'), ('coordinator', 'Scheduling coordinator')], default='interviewer', max_length=20)),
                 ('email', models.EmailField(blank=True, max_length=254)),
                 ('phone', models.CharField(blank=True, max_length=40)),
-                ('time_zone', models.CharField(blank=True, max_length=64, validators=[tracker.incidents.zones.validate_zone])),
+                ('time_zone', models.CharField(blank=True, max_length=64, validators=[tracker.validators.validate_zone])),
                 ('preferred_channel', models.CharField(choices=[('phone', 'Phone'), ('email', 'Email'), ('any', 'No preference')], default='any', max_length=10)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to=settings.AUTH_USER_MODEL)),
@@ -52,8 +52,8 @@ class Migration(migrations.Migration):
                 ('company', models.CharField(max_length=120)),
                 ('role', models.CharField(max_length=120)),
                 ('interview_at', models.DateTimeField(help_text='When the missed interview was (UTC).')),
-                ('interview_tz', models.CharField(max_length=64, validators=[tracker.incidents.zones.validate_zone])),
-                ('candidate_tz', models.CharField(max_length=64, validators=[tracker.incidents.zones.validate_zone])),
+                ('interview_tz', models.CharField(max_length=64, validators=[tracker.validators.validate_zone])),
+                ('candidate_tz', models.CharField(max_length=64, validators=[tracker.validators.validate_zone])),
                 ('format', models.CharField(choices=[('phone', 'Phone'), ('video', 'Video'), ('onsite', 'On site')], default='video', max_length=10)),
                 ('cause', models.CharField(choices=[('personal', 'Overslept or personal error'), ('transit', 'Transit or travel delay'), ('technical', 'Technical failure'), ('emergency', 'Emergency or medical'), ('timezone', 'Time-zone error'), ('calendar', 'Calendar error'), ('other', 'Other')], max_length=12)),
                 ('discovered_at', models.DateTimeField()),
@@ -119,7 +119,7 @@ class Migration(migrations.Migration):
                 ('followed_up_at', models.DateTimeField(blank=True, null=True)),
                 ('confirmed_at', models.DateTimeField(blank=True, null=True)),
                 ('start', models.DateTimeField(blank=True, help_text='UTC', null=True)),
-                ('time_zone', models.CharField(blank=True, max_length=64, validators=[tracker.incidents.zones.validate_zone])),
+                ('time_zone', models.CharField(blank=True, max_length=64, validators=[tracker.validators.validate_zone])),
                 ('duration_minutes', models.PositiveIntegerField(blank=True, null=True)),
                 ('format', models.CharField(blank=True, choices=[('phone', 'Phone'), ('video', 'Video'), ('onsite', 'On site')], max_length=10)),
                 ('location', models.CharField(blank=True, max_length=500, verbose_name='link or place')),

@@ -5,7 +5,7 @@ One query: the rows with their reschedules (which also say whether an interview 
 
 from django import template
 
-from tracker.incidents.zones import format_local
+from tracker.zones import format_local
 from tracker.reminders.models import Reminder
 
 register = template.Library()

@@ -14,7 +14,7 @@ from django.utils.functional import Promise
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from tracker.incidents import zones
+from tracker import zones
 from tracker.web.forms import ZONE_LIST_ID
 
 register = template.Library()

@@ -1,6 +1,8 @@
 """Time zones: IANA names, local wall times to instants, and an instant shown in two zones.
 
-Pure: no ORM, no clock. Instants are stored in UTC with the IANA zone they were agreed in.
+Pure: no Django, no ORM, no clock. Instants are stored in UTC with the IANA zone they were
+agreed in. Errors are `ZoneError`s; the form and model layers turn them into ValidationErrors
+(`tracker.validators`).
 """
 
 from __future__ import annotations
@@ -9,8 +11,6 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-
-from django.core.exceptions import ValidationError
 
 
 @lru_cache(maxsize=1)
@@ -44,16 +44,28 @@ def is_zone(name: str) -> bool:
     return isinstance(name, str) and name in _available()
 
 
-def validate_zone(name: str) -> None:
+class ZoneError(ValueError):
+    """A zone or a local time that cannot be used; the message is for the person."""
+
+
+class UnknownZone(ZoneError):
+    def __init__(self, name):
+        self.name = name
+        super().__init__(f"“{name}” is not a known IANA time zone.")
+
+
+def check_zone(name: str) -> str:
+    """`name` if it is a known IANA zone; raises UnknownZone otherwise."""
     if not is_zone(name):
-        raise ValidationError("“%(name)s” is not a known IANA time zone.", params={"name": name})
+        raise UnknownZone(name)
+    return name
 
 
 def get_zone(name: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)
 
 
-class NonexistentLocalTime(ValueError):
+class NonexistentLocalTime(ZoneError):
     """The wall time falls in a gap (clocks spring forward)."""
 
     def __init__(self, local: datetime, zone: str):
@@ -65,7 +77,7 @@ class NonexistentLocalTime(ValueError):
         )
 
 
-class AmbiguousLocalTime(ValueError):
+class AmbiguousLocalTime(ZoneError):
     """The wall time happens twice (clocks fall back); `choices` holds both instants, as aware
     datetimes in the zone with fold 0 and 1. Convert them to UTC before comparing: two aware
     datetimes sharing a tzinfo compare by wall time and would be equal."""
@@ -76,8 +88,8 @@ class AmbiguousLocalTime(ValueError):
         self.choices = (local.replace(tzinfo=z, fold=0), local.replace(tzinfo=z, fold=1))
         a, b = self.choices
         super().__init__(
-            f"{local:%Y-%m-%d %H:%M} happens twice in {zone}: first at UTC{_offset(a)}"
-            f"{_abbr(a)}, then again at UTC{_offset(b)}{_abbr(b)}. Say which one is meant."
+            f"{local:%Y-%m-%d %H:%M} happens twice in {zone}: first at UTC{format_offset(a)}"
+            f"{_abbr(a)}, then again at UTC{format_offset(b)}{_abbr(b)}. Say which one is meant."
         )
 
 
@@ -87,7 +99,8 @@ def _abbr(dt: datetime) -> str:
     return f" ({name})" if name and not name.startswith(("+", "-")) else ""
 
 
-def _offset(dt: datetime) -> str:
+def format_offset(dt: datetime) -> str:
+    """'+02:00' (or '-03:30') for an aware datetime: its offset from UTC."""
     off = dt.utcoffset() or timedelta(0)
     sign = "+" if off >= timedelta(0) else "-"
     minutes = abs(int(off.total_seconds())) // 60
@@ -168,7 +181,8 @@ def format_local(instant: datetime, zone: str) -> str:
     local = instant.astimezone(get_zone(zone))
     abbr = local.tzname() or ""
     label = zone.replace("_", " ")
-    abbr_part = f" {abbr}" if abbr and not abbr.startswith(("+", "-")) else f" UTC{_offset(local)}"
+    numeric = not abbr or abbr.startswith(("+", "-"))
+    abbr_part = f" UTC{format_offset(local)}" if numeric else f" {abbr}"
     return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}{abbr_part} ({label})"
 
 

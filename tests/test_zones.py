@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from tracker.incidents import zones
-from tracker.incidents.zones import (
+from tracker import zones
+from tracker.validators import validate_zone
+from tracker.zones import (
     AmbiguousLocalTime,
     NonexistentLocalTime,
     format_local,
@@ -141,13 +142,28 @@ def test_in_zones_shows_one_instant_in_each_distinct_zone_in_order():
 )
 def test_unknown_zone_is_refused(name):
     assert not zones.is_zone(name)
+    with pytest.raises(zones.UnknownZone, match="not a known IANA time zone"):
+        zones.check_zone(name)
+    # The model and form validator turns it into a ValidationError with the same words.
     with pytest.raises(ValidationError, match="not a known IANA time zone"):
-        zones.validate_zone(name)
+        validate_zone(name)
 
 
 @pytest.mark.parametrize("name", ["Europe/Berlin", "UTC", "Asia/Kathmandu", "US/Eastern"])
 def test_iana_zone_and_legacy_alias_are_accepted(name):
-    zones.validate_zone(name)
+    assert zones.check_zone(name) == name
+    validate_zone(name)
+
+
+@pytest.mark.parametrize(
+    ("zone", "when", "offset"),
+    [("Asia/Kathmandu", "2026-03-03 12:00", "+05:45"), ("America/St_Johns", "2026-01-10 12:00",
+     "-03:30"), ("UTC", "2026-01-10 12:00", "+00:00"), ("Australia/Lord_Howe", "2026-07-01 12:00",
+     "+10:30")],
+)
+def test_one_offset_formatter(zone, when, offset):
+    local = datetime.fromisoformat(when).replace(tzinfo=zones.get_zone(zone))
+    assert zones.format_offset(local) == offset
 
 
 def test_zone_choices_list_real_places_without_legacy_aliases():
