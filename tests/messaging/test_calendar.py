@@ -1,5 +1,7 @@
 """tracker/messaging/calendar.py: the confirmed interview as an .ics."""
 
+import random
+import re
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -10,6 +12,7 @@ from icalendar import Calendar
 from tests.reminders.steps import START, T0, confirm, confirmed
 from tracker.incidents import services as incidents
 from tracker.messaging import calendar
+from tracker.zones import in_zones
 
 pytestmark = pytest.mark.django_db
 
@@ -74,91 +77,185 @@ def test_vtimezone_covers_a_dst_zone_around_the_interview(user):
     assert event.decoded("DTSTART").hour == 10  # 10:00 CEST
 
 
-def reference_ics(reschedule, *, incident, person_tz):
-    """The .ics as icalendar's component tree serialises it (what interview_ics used to build
-    for every email): the fast line-by-line writer must give the same bytes."""
-    from icalendar import Alarm, Event
-
-    from tracker.zones import in_zones
-
-    zone = reschedule.time_zone or incident.interview_tz
-    tz = ZoneInfo(zone)
-    start, end = reschedule.start.astimezone(tz), reschedule.end.astimezone(tz)
-    cal = Calendar()
-    cal.add("prodid", calendar.PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    event = Event()
-    event.add("uid", calendar.uid_for(reschedule))
-    event.add("sequence", reschedule.version)
-    event.add("dtstamp", reschedule.confirmed_at or reschedule.start)
-    event.add("dtstart", start)
-    event.add("dtend", end)
-    event.add("summary", f"Interview: {incident.role} at {incident.company}")
-    event.add("status", "CONFIRMED")
-    location = reschedule.location.strip()
-    if location:
-        event.add("location", location)
-        if location.startswith(("http://", "https://")) and location.isprintable():
-            event.add("url", location)
-    lines = ["Your rescheduled interview."]
-    lines += [f"Time: {z}" for z in in_zones(reschedule.start, person_tz, zone)]
-    if reschedule.interviewer_id:
-        lines.append(f"Interviewer: {reschedule.interviewer.name}")
-    if location:
-        lines.append(f"Link or place: {location}")
-    lines.append("Join 10–15 minutes early.")
-    event.add("description", "\n".join(lines))
-    for before, text in calendar.ALARMS:
-        alarm = Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("description", text)
-        alarm.add("trigger", -before)
-        event.add_component(alarm)
-    cal.add_component(event)
-    body = cal.to_ical()
-    end_tag = b"END:VCALENDAR"
-    cut = body.rindex(end_tag)
-    return body[:cut] + calendar.vtimezone(zone, start.year) + body[cut:]
+OCT_25 = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(
-    ("zone", "location", "role", "company", "interviewer"),
-    [
-        ("Europe/Berlin", "https://meet.example/x", "Engineer", "Company 0", None),
-        ("Asia/Kolkata", "", "Backend engineer", "Acme", "Priya Raman"),
-        ("America/Argentina/Buenos_Aires", "Hauptstraße 5, 3. Stock; Raum \\N 12\r\nTür links",
-         "Ingénieur·e, R&D; équipe « plateforme » " * 3, "Ünïcode, Ltd.; 株式会社", "Zoë O'Brien"),
-        ("Etc/GMT+5", "https://meet.example/" + "a\\b" * 40, "Lead\\Engineer", "A,B;C", None),
-        ("Australia/Lord_Howe", "https://meet.example/x\nsecond line", "€" * 50, "x", "a" * 200),
-    ],
-)
-def test_ics_bytes_are_those_icalendar_would_write(zone, location, role, company, interviewer):
-    start = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
-    reschedule = SimpleNamespace(
-        pk=42, version=3, time_zone=zone, start=start, end=start + timedelta(minutes=45),
+def reschedule_for(zone, *, location="", interviewer=None, start=OCT_25, minutes=45):
+    return SimpleNamespace(
+        pk=42, version=3, time_zone=zone, start=start, end=start + timedelta(minutes=minutes),
         confirmed_at=start - timedelta(days=2, seconds=7), location=location,
         interviewer_id=7 if interviewer else None,
         interviewer=SimpleNamespace(name=interviewer) if interviewer else None,
     )
-    incident = SimpleNamespace(interview_tz="UTC", role=role, company=company)
-    fast = calendar.interview_ics(reschedule, incident=incident, person_tz="America/Chicago")
-    assert fast == reference_ics(reschedule, incident=incident, person_tz="America/Chicago")
-    (event,) = Calendar.from_ical(fast).walk("VEVENT")
+
+
+def utc(value):
+    """An aware datetime as a UTC instant (an instant in a repeated hour never compares equal
+    to one in another zone, PEP 495)."""
+    return value.astimezone(UTC)
+
+
+def build(reschedule, *, role="Engineer", company="Acme", interview_tz="UTC"):
+    incident = SimpleNamespace(interview_tz=interview_tz, role=role, company=company)
+    raw = calendar.interview_ics(reschedule, incident=incident, person_tz="America/Chicago")
+    return raw, Calendar.from_ical(raw)
+
+
+@pytest.mark.parametrize(
+    ("zone", "location", "role", "company", "interviewer", "end_tzid"),
+    [
+        # 01:15 UTC is 02:15 CET, the second 02:15 of that night: written in UTC.
+        ("Europe/Berlin", "https://meet.example/x", "Engineer", "Company 0", None, None),
+        ("Asia/Kolkata", "", "Backend engineer", "Acme", "Priya Raman", "Asia/Kolkata"),
+        ("America/Argentina/Buenos_Aires", "Hauptstraße 5, 3. Stock; Raum \\N 12\r\nTür links",
+         "Ingénieur·e, R&D; équipe « plateforme » " * 3, "Ünïcode, Ltd.; 株式会社", "Zoë O'Brien",
+         "America/Argentina/Buenos_Aires"),
+        ("Etc/GMT+5", "https://meet.example/" + "a\\b" * 40, "Lead\\Engineer", "A,B;C", None,
+         "Etc/GMT+5"),
+        ("Australia/Lord_Howe", "https://meet.example/x\nsecond line", "€" * 50, "x", "a" * 200,
+         "Australia/Lord_Howe"),
+    ],
+)
+def test_every_property_reads_back_through_icalendar(
+    zone, location, role, company, interviewer, end_tzid
+):
+    r = reschedule_for(zone, location=location, interviewer=interviewer)
+    raw, cal = build(r, role=role, company=company)
+    assert str(cal["PRODID"]) == calendar.PRODID
+    assert str(cal["VERSION"]) == "2.0"
+    assert str(cal["CALSCALE"]) == "GREGORIAN"
+    assert str(cal["METHOD"]) == "PUBLISH"
+    (event,) = cal.walk("VEVENT")
+    assert str(event["UID"]) == calendar.uid_for(r) == "interview-42@127.0.0.1"
+    assert event.decoded("SEQUENCE") == 3
+    assert event.decoded("DTSTAMP") == r.confirmed_at
+    assert event.decoded("DTSTAMP").utcoffset() == timedelta(0)
+    # The instants, the start written in the zone agreed, with that zone's VTIMEZONE.
+    start, end = event.decoded("DTSTART"), event.decoded("DTEND")
+    assert (utc(start), utc(end)) == (r.start, r.end)
+    assert event["DTSTART"].params["TZID"] == zone
+    assert start.utcoffset() == r.start.astimezone(ZoneInfo(zone)).utcoffset()
+    assert event["DTEND"].params.get("TZID") == end_tzid
+    assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == [zone]
     assert str(event["SUMMARY"]) == f"Interview: {role} at {company}"
-    if location:
-        assert str(event["LOCATION"]) == location.strip().replace("\\N", "\n").replace(
-            "\r\n", "\n")
+    place = location.strip().replace("\r\n", "\n")
+    lines = ["Your rescheduled interview."]
+    lines += [f"Time: {z}" for z in in_zones(r.start, "America/Chicago", zone)]
+    lines += [f"Interviewer: {interviewer}"] if interviewer else []
+    lines += [f"Link or place: {place}"] if place else []
+    lines.append("Join 10–15 minutes early.")
+    description = str(event["DESCRIPTION"])
+    assert description == "\n".join(lines)
+    assert "(America/Chicago)" in description
+    assert f"({zone.replace('_', ' ')})" in description
+    if place:
+        assert str(event["LOCATION"]) == place
+    else:
+        assert "LOCATION" not in event
+    if place.startswith("https://") and "\n" not in place and "\\" not in place:
+        assert str(event["URL"]) == place
+    else:
+        assert "URL" not in event
+    assert str(event["STATUS"]) == "CONFIRMED"
+    alarms = event.walk("VALARM")
+    assert [(str(a["ACTION"]), a.decoded("TRIGGER"), str(a["DESCRIPTION"])) for a in alarms] == [
+        ("DISPLAY", -before, text) for before, text in calendar.ALARMS
+    ]
+    assert [utc(start) + a.decoded("TRIGGER") for a in alarms] == [
+        r.start - timedelta(hours=24), r.start - timedelta(hours=1), r.start - timedelta(minutes=15)
+    ]
 
 
-def test_ascii_folding_cuts_where_the_character_by_character_folding_cuts():
-    import random
+def test_a_typed_backslash_n_stays_a_backslash_and_an_n():
+    """icalendar reads "\\N" in a Python string as a line break; typed by a person it is two
+    characters and must read back as those two."""
+    place = "https://meet.example/Room\\N12"
+    r = reschedule_for("Asia/Kolkata", location=place)
+    raw, cal = build(r, role="R\\N&D", company="C:\\new\\Notes")
+    (event,) = cal.walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Interview: R\\N&D at C:\\new\\Notes"
+    assert str(event["LOCATION"]) == place
+    assert f"\nLink or place: {place}\n" in str(event["DESCRIPTION"])
+    # Not a URI (RFC 3986 has no backslash), and read as an escape in a URL value: no URL.
+    assert "URL" not in event
+    assert b"R\\\\N&D" in raw  # an escaped backslash, then N
 
+
+def test_control_characters_do_not_break_the_file():
+    hostile = ("a\x00b\x07c\x0bd\x0ce\x1bf\x7fg\x85h\u2028i\u2029j\tk\rl\r\nm\n"
+               "ATTENDEE:mailto:x@example.com")
+    # Line breaks are line breaks, TAB stays, any other control character is replaced.
+    readable = ("a\ufffdb\ufffdc\nd\ne\ufffdf\ufffdg\nh\ni\nj\tk\nl\nm\n"
+                "ATTENDEE:mailto:x@example.com")
+    r = reschedule_for("Europe/Berlin", location="https://meet.example/" + hostile,
+                       interviewer=hostile, start=OCT_25 - timedelta(days=1))
+    raw, cal = build(r, role=hostile, company=hostile)
+    # RFC 5545 3.1 and 3.3.11: content lines end in CRLF; no control character but HTAB.
+    lines = raw.split(b"\r\n")
+    assert lines[-1] == b"" and all(lines[:-1])
+    for line in lines:
+        assert not re.search(rb"[\x00-\x08\x0a-\x1f\x7f]", line), line
+        assert not re.search("[\x80-\x9f\u2028\u2029]", line.decode()), line
+    (event,) = cal.walk("VEVENT")
+    assert not {"ATTENDEE", "URL"} & set(event)
+    assert str(event["SUMMARY"]) == f"Interview: {readable} at {readable}"
+    assert str(event["LOCATION"]) == "https://meet.example/" + readable
+    assert f"Interviewer: {readable}\n" in str(event["DESCRIPTION"])
+    assert (utc(event.decoded("DTSTART")), utc(event.decoded("DTEND"))) == (r.start, r.end)
+    assert len(event.walk("VALARM")) == 3
+
+
+def test_long_lines_fold_at_75_octets_and_unfold_to_the_same_text():
     rnd = random.Random(5545)
-    for _ in range(3000):
-        line = "".join(rnd.choice("ab\\^,; ") for _ in range(rnd.randint(0, 400)))
-        assert calendar._fold(line) == calendar._fold_chars(line), line
-    assert calendar._fold("x" * 74) == "x" * 74
-    assert calendar._fold("x" * 75) == "x" * 74 + "\r\n x"
-    assert calendar._fold("x" * 73 + "\\n") == "x" * 73 + "\r\n \\n"
+    for _ in range(150):
+        text = "".join(rnd.choice("ab\\^,;: Nné€株") for _ in range(rnd.randint(0, 300)))
+        raw, cal = build(reschedule_for("Asia/Kolkata", location=text), role=text, company=text)
+        for line in raw.split(b"\r\n"):
+            assert len(line) <= 75, line
+            line.decode()  # never cut inside a character
+        (event,) = cal.walk("VEVENT")
+        assert str(event["SUMMARY"]) == f"Interview: {text} at {text}"
+        if text.strip():
+            assert str(event["LOCATION"]) == text.strip()
+
+
+def test_an_end_in_the_repeated_hour_is_written_in_utc():
+    """Berlin goes back from 03:00 CEST to 02:00 CET at 01:00 UTC on 25 Oct 2026: a wall time
+    with a TZID means the first of the two (RFC 5545 3.3.5), so the second is written in UTC."""
+    r = reschedule_for("Europe/Berlin")  # 02:30 CEST (the first) to 02:15 CET (the second)
+    _, cal = build(r)
+    (event,) = cal.walk("VEVENT")
+    assert event["DTSTART"].params["TZID"] == "Europe/Berlin"
+    assert "TZID" not in event["DTEND"].params
+    assert utc(event.decoded("DTEND")) - utc(event.decoded("DTSTART")) == timedelta(minutes=45)
+    assert (utc(event.decoded("DTSTART")), utc(event.decoded("DTEND"))) == (r.start, r.end)
+
+    later = reschedule_for("Europe/Berlin", start=OCT_25 + timedelta(hours=1))  # the 2nd 02:30
+    _, cal = build(later)
+    (event,) = cal.walk("VEVENT")
+    assert "TZID" not in event["DTSTART"].params
+    assert event["DTEND"].params["TZID"] == "Europe/Berlin"  # 03:15 CET happens once
+    assert (utc(event.decoded("DTSTART")), utc(event.decoded("DTEND"))) == (later.start, later.end)
+    assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == ["Europe/Berlin"]
+
+
+def test_an_interview_agreed_in_utc_is_written_in_utc_without_a_vtimezone():
+    r = reschedule_for("")  # no zone on the reschedule: the incident's, UTC
+    _, cal = build(r, interview_tz="UTC")
+    assert cal.walk("VTIMEZONE") == []
+    (event,) = cal.walk("VEVENT")
+    for name, instant in (("DTSTART", r.start), ("DTEND", r.end)):
+        assert "TZID" not in event[name].params
+        assert event.decoded(name) == instant
+        assert event.decoded(name).utcoffset() == timedelta(0)
+    assert "(UTC)" in str(event["DESCRIPTION"])
+
+
+def test_the_same_interview_gives_the_same_file_each_time():
+    """The VTIMEZONE is built once per zone and year and shared: no build changes it."""
+    r = reschedule_for("Australia/Lord_Howe", location="https://meet.example/x")
+    first, cal = build(r)
+    assert build(r)[0] == first
+    assert build(reschedule_for("Australia/Lord_Howe", start=OCT_25 + timedelta(days=3)))
+    assert build(r)[0] == first
+    assert len(cal.walk("VTIMEZONE")) == 1
