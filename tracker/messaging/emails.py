@@ -6,9 +6,6 @@ attach the interview as an .ics with alarms.
 
 from __future__ import annotations
 
-import secrets
-from email.policy import Compat32
-
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -20,44 +17,6 @@ from . import calendar
 
 ICS_KINDS = ("before_24h", "before_1h", "test")
 PARTNER_KINDS = ("before_24h",)
-
-
-class _Policy(Compat32):
-    """Django's compat32 policy, with a short cut for the common header that needs no folding
-    (printable ASCII, one line, within the line length): it is written as is, which is what
-    compat32's Header folding returns for it, at a fraction of the cost. Anything else (long,
-    non-ASCII, already encoded) goes through compat32 unchanged."""
-
-    def _fold(self, name, value, sanitize):
-        limit = self.max_line_length
-        if (
-            limit
-            and isinstance(value, str)
-            and value.isascii()
-            and value.isprintable()
-            and len(name) + 2 + len(value) <= limit
-        ):
-            return f"{name}: {value}{self.linesep}"
-        return super()._fold(name, value, sanitize)
-
-
-POLICY = _Policy()
-
-
-class ReminderEmail(EmailMultiAlternatives):
-    """A reminder email serialised with the faster header policy (same bytes; a test checks),
-    its multipart boundaries set from 128 random bits: the generator's own boundary costs a
-    fresh regular expression per part to prove it absent from the text, which a random token
-    chosen after the text was written cannot be in (except by a 2**-128 chance)."""
-
-    def message(self):
-        msg = super().message()
-        msg.policy = POLICY
-        for part in msg.walk():
-            if part.is_multipart():
-                # 128 random bits in 22 characters: the Content-Type line stays within 78.
-                part.set_boundary(f"=_{secrets.token_urlsafe(16)}")
-        return msg
 
 
 class NoRecipient(Exception):
@@ -158,7 +117,7 @@ def reminder_message(reminder, *, interview=None) -> EmailMultiAlternatives:
         context["thank_you_topic"] = incident.thank_you_topic.strip()
     subject, text, html = render(kind, context)
     cc = [profile.partner_email] if context["partner_email"] else []
-    message = ReminderEmail(
+    message = EmailMultiAlternatives(
         subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
