@@ -66,6 +66,7 @@ test-postgres: $(STAMP) system-deps
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	DEBUG=true $(PY) -m pytest -q tests/test_layers.py
 
 # Benchmarks, not tests: on the PostgreSQL and Redis of test-postgres; each prints its figures.
 # bench/web.py loads the pages with Debian's wrk (installed here when missing; without it the
