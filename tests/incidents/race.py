@@ -16,12 +16,12 @@ from datetime import timedelta
 def race_two_moves() -> dict:
     from django.db import connections
 
+    from tests import scenarios
     from tests.factories import UserFactory
-    from tests.incidents import steps
     from tracker.incidents import phases, services
     from tracker.incidents.models import Incident, Reschedule
 
-    incident = steps.confirmed(UserFactory())
+    incident = scenarios.confirmed(UserFactory())
     real_on_confirm, real_sync = phases.on_confirm, services.reminders_sync
 
     def on_confirm_slowly(*args, **kwargs):
@@ -36,10 +36,10 @@ def race_two_moves() -> dict:
     def move(hours):
         try:
             barrier.wait(timeout=5)
-            steps.confirm(
+            scenarios.confirm(
                 Incident.objects.get(pk=incident.pk),
-                start=steps.START + timedelta(hours=hours),
-                now=steps.T0 + timedelta(hours=2),
+                start=scenarios.START + timedelta(hours=hours),
+                now=scenarios.T0 + timedelta(hours=2),
             )
         except Exception as exc:  # noqa: BLE001 - reported to the test
             errors.append(repr(exc))

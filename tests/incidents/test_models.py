@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from tests.incidents import steps
-from tests.incidents.steps import START, T0
+from tests import scenarios
+from tests.scenarios import START, T0
 from tracker.incidents import selectors
 from tracker.incidents.models import (
     Incident,
@@ -45,11 +45,11 @@ def accepted(model, pk, **fields):
     ],
 )
 def test_incident_refuses_values_outside_its_choices(user, fields):
-    refused(Incident, steps.log(user).pk, **fields)
+    refused(Incident, scenarios.logged(user).pk, **fields)
 
 
 def test_incident_constraints_accept_every_choice(user):
-    pk = steps.log(user).pk
+    pk = scenarios.logged(user).pk
     for cause in Incident.Cause.values:
         accepted(Incident, pk, cause=cause)
     for fmt in Incident.Format.values:
@@ -68,28 +68,28 @@ def test_incident_constraints_accept_every_choice(user):
     ],
 )
 def test_a_closed_incident_has_an_outcome_and_an_open_one_has_none(user, fields):
-    refused(Incident, steps.log(user).pk, **fields)
+    refused(Incident, scenarios.logged(user).pk, **fields)
 
 
 def test_correct_needs_the_first_outreach(user):
-    refused(Incident, steps.log(user).pk, phase="correct")
-    accepted(Incident, steps.log(user).pk, phase="correct", first_outreach_at=T0)
+    refused(Incident, scenarios.logged(user).pk, phase="correct")
+    accepted(Incident, scenarios.logged(user).pk, phase="correct", first_outreach_at=T0)
 
 
 def test_consolidate_needs_the_interview_attended(user):
-    incident = steps.in_correct(user)
+    incident = scenarios.apologised(user)
     refused(Incident, incident.pk, phase="consolidate")
     accepted(Incident, incident.pk, phase="consolidate", attended_at=START)
 
 
 @pytest.mark.parametrize("phase", ["contain", "correct"])
 def test_an_attended_interview_never_goes_back_to_contain_or_correct(user, phase):
-    incident = steps.consolidating(user)
+    incident = scenarios.attended(user)
     refused(Incident, incident.pk, phase=phase)
 
 
 def test_thank_you_needs_the_interview_attended(user):
-    incident = steps.in_correct(user)
+    incident = scenarios.apologised(user)
     refused(Incident, incident.pk, thank_you_sent_at=START)
 
 
@@ -97,8 +97,7 @@ def test_thank_you_needs_the_interview_attended(user):
 
 
 def test_only_one_reschedule_is_live_per_incident(user):
-    incident = steps.in_correct(user)
-    steps.request(incident)
+    incident = scenarios.requested(user)
     with pytest.raises(IntegrityError), transaction.atomic():
         Reschedule.objects.create(incident=incident, requested_at=T0)
     # Cancelled ones do not count.
@@ -119,12 +118,12 @@ def test_only_one_reschedule_is_live_per_incident(user):
     ],
 )
 def test_a_confirmed_reschedule_has_start_zone_duration_format_and_a_version(user, fields):
-    reschedule = steps.confirmed(user).reschedules.get()
+    reschedule = scenarios.confirmed(user).reschedules.get()
     refused(Reschedule, reschedule.pk, **fields)
 
 
 def test_a_confirmed_reschedule_as_the_service_writes_it_satisfies_every_constraint(user):
-    reschedule = steps.confirmed(user).reschedules.get()
+    reschedule = scenarios.confirmed(user).reschedules.get()
     accepted(Reschedule, reschedule.pk, version=7, duration_minutes=1)
 
 
@@ -139,19 +138,19 @@ def test_a_confirmed_reschedule_as_the_service_writes_it_satisfies_every_constra
     ],
 )
 def test_reschedule_refuses_inconsistent_replies_and_attendance(user, fields):
-    reschedule = steps.request(steps.in_correct(user))
+    reschedule = scenarios.request(scenarios.apologised(user))
     refused(Reschedule, reschedule.pk, **fields)
 
 
 def test_an_accepted_slot_means_the_reply_was_accepted(user):
-    reschedule = steps.request(steps.in_correct(user))
+    reschedule = scenarios.request(scenarios.apologised(user))
     slot = reschedule.slots.first()
     refused(Reschedule, reschedule.pk, accepted_slot=slot, reply="declined", replied_at=T0)
     accepted(Reschedule, reschedule.pk, accepted_slot=slot, reply="accepted", replied_at=T0)
 
 
 def test_an_attended_interview_cannot_also_be_cancelled(user):
-    reschedule = steps.consolidating(user).reschedules.get()
+    reschedule = scenarios.attended(user).reschedules.get()
     refused(Reschedule, reschedule.pk, cancelled_at=START)
 
 
@@ -159,7 +158,7 @@ def test_an_attended_interview_cannot_also_be_cancelled(user):
 
 
 def test_proposed_slots_are_distinct_and_at_most_three(user):
-    reschedule = steps.request(steps.in_correct(user), hours=(48, 72, 96))
+    reschedule = scenarios.request(scenarios.apologised(user), hours=(48, 72, 96))
     first, second, third = reschedule.slots.all()
     refused(ProposedSlot, second.pk, start=first.start)
     refused(ProposedSlot, second.pk, position=first.position)
@@ -167,7 +166,7 @@ def test_proposed_slots_are_distinct_and_at_most_three(user):
 
 
 def test_a_safeguard_kind_is_seeded_once_per_incident(user):
-    incident = steps.log(user)
+    incident = scenarios.logged(user)
     with pytest.raises(IntegrityError), transaction.atomic():
         Safeguard.objects.create(incident=incident, kind=incident.safeguards.first().kind)
 
@@ -175,7 +174,7 @@ def test_a_safeguard_kind_is_seeded_once_per_incident(user):
 def test_a_resolved_material_has_a_resolution_time_and_a_pending_one_has_none(user):
     from tracker.incidents import services
 
-    incident = steps.consolidating(user)
+    incident = scenarios.attended(user)
     item = services.material_add(incident=incident, description="Slides", now=START)
     refused(PromisedMaterial, item.pk, status="delivered")
     refused(PromisedMaterial, item.pk, resolved_at=START)
@@ -186,7 +185,7 @@ def test_a_resolved_material_has_a_resolution_time_and_a_pending_one_has_none(us
 
 
 def test_reschedule_end_and_is_confirmed(user):
-    reschedule = steps.confirmed(user).reschedules.get()
+    reschedule = scenarios.confirmed(user).reschedules.get()
     assert reschedule.end == START + timedelta(minutes=45)
     assert reschedule.is_confirmed
     reschedule.cancelled_at = START
@@ -195,9 +194,9 @@ def test_reschedule_end_and_is_confirmed(user):
 
 
 def test_incident_minutes_to_first_outreach_and_is_open(user):
-    incident = steps.log(user)
+    incident = scenarios.logged(user)
     assert (incident.minutes_to_first_outreach, incident.is_open) == (None, True)
-    steps.apologise(incident, at=T0 + timedelta(minutes=59, seconds=59))
+    scenarios.apologise(incident, now=T0 + timedelta(minutes=59, seconds=59))
     assert incident.minutes_to_first_outreach == 59
 
 
@@ -207,7 +206,7 @@ def test_incident_minutes_to_first_outreach_and_is_open(user):
 def test_dashboard_reads_open_incidents_off_their_partial_index_in_order(user, other_user):
     for owner in (user, other_user):
         for _ in range(3):
-            steps.log(owner)
+            scenarios.logged(owner)
     qs = selectors.open_incidents_for_dashboard(user=user)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from django.http import Http404
 
+from tests import scenarios
 from tests.factories import ContactFactory, UserFactory
-from tests.incidents import steps
-from tests.incidents.steps import START, T0
+from tests.scenarios import START, T0
 from tracker.incidents import selectors, services
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def owned(user):
     """One of everything, owned by `user`."""
-    incident = steps.consolidating(user)
+    incident = scenarios.attended(user)
     services.material_add(incident=incident, description="Slides", now=START)
     return {
         "incident": incident,
@@ -52,7 +52,7 @@ def test_get_for_user_is_a_404_for_another_person(owned, other_user, name, gette
 
 
 def test_slot_get_for_user_is_scoped_to_the_owner(user, other_user):
-    slot = steps.request(steps.in_correct(user)).slots.first()
+    slot = scenarios.request(scenarios.apologised(user)).slots.first()
     assert selectors.slot_get_for_user(user=user, pk=slot.pk) == slot
     with pytest.raises(Http404):
         selectors.slot_get_for_user(user=other_user, pk=slot.pk)
@@ -64,8 +64,8 @@ def test_get_for_user_is_a_404_for_a_missing_or_malformed_pk(user):
 
 
 def test_lists_are_scoped_to_the_owner(user, other_user):
-    mine = steps.log(user)
-    steps.log(other_user)
+    mine = scenarios.logged(user)
+    scenarios.logged(other_user)
     ContactFactory(owner=other_user)
     assert list(selectors.incidents_for_user(user=user)) == [mine]
     assert list(selectors.contacts_for_user(user=user)) == []
@@ -76,12 +76,12 @@ def test_lists_are_scoped_to_the_owner(user, other_user):
 
 
 def _one_of_each_phase(owner):
-    steps.log(owner)
-    steps.request(steps.in_correct(owner))
-    steps.confirmed(owner)
-    consolidating = steps.consolidating(owner)
+    scenarios.logged(owner)
+    scenarios.requested(owner)
+    scenarios.confirmed(owner)
+    consolidating = scenarios.attended(owner)
     services.material_add(incident=consolidating, description="Slides", now=START)
-    closed = steps.log(owner)
+    closed = scenarios.logged(owner)
     services.incident_close(incident=closed, outcome="moved_on", now=T0)
 
 
@@ -114,7 +114,7 @@ def test_dashboard_reads_in_the_same_number_of_queries_for_few_and_many(
 def test_incident_detail_reads_in_the_same_number_of_queries_however_long_its_record(
     user, django_assert_num_queries
 ):
-    incident = steps.consolidating(user)
+    incident = scenarios.attended(user)
 
     def read():
         got = selectors.incident_detail(user=user, pk=incident.pk)
@@ -130,7 +130,7 @@ def test_incident_detail_reads_in_the_same_number_of_queries_however_long_its_re
     with django_assert_num_queries(8):
         short = read()
     for i in range(6):
-        steps.follow_up(incident, now=START + timedelta(hours=2 + i))
+        scenarios.follow_up(incident, now=START + timedelta(hours=2 + i))
         services.material_add(incident=incident, description=f"Item {i}", now=START)
     with django_assert_num_queries(8):
         long = read()
@@ -142,10 +142,13 @@ def test_incident_detail_reads_in_the_same_number_of_queries_however_long_its_re
 
 def test_history_counts_causes_outcomes_repeats_and_time_to_first_outreach(user, other_user):
     for minutes, cause in ((10, "timezone"), (30, "timezone"), (90, "transit")):
-        steps.apologise(steps.log(user, cause=cause), at=T0 + timedelta(minutes=minutes))
-    closed = steps.log(user, cause="calendar")
+        incident = scenarios.logged(user, cause=cause)
+        scenarios.apologise(incident, now=T0 + timedelta(minutes=minutes))
+    closed = scenarios.logged(user, cause="calendar")
     services.incident_close(incident=closed, outcome="moved_on", now=T0 + timedelta(hours=1))
-    steps.apologise(steps.log(other_user, cause="transit"), at=T0 + timedelta(minutes=1))
+    scenarios.apologise(
+        scenarios.logged(other_user, cause="transit"), now=T0 + timedelta(minutes=1)
+    )
 
     history = selectors.history_for_user(user=user)
     assert history.total == 4

@@ -15,10 +15,10 @@ from django.db import connection, transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from tests import scenarios
 from tests.factories import ContactFactory, UserFactory
-from tests.incidents import steps
 from tests.incidents.race import race_two_moves
-from tests.incidents.steps import MISSED, OTHER_START, START, T0
+from tests.scenarios import MISSED, OTHER_START, START, T0
 from tracker.incidents import phases, services
 from tracker.incidents.models import (
     Contact,
@@ -73,7 +73,7 @@ def assert_synced_once_inside(syncs, incident, now):
 
 
 def test_log_creates_a_contain_incident_with_safeguards_an_event_and_a_sync(user, syncs):
-    incident = steps.log(user, interview_at=datetime(2026, 3, 2, 19, 30, tzinfo=ZoneInfo(
+    incident = scenarios.logged(user, interview_at=datetime(2026, 3, 2, 19, 30, tzinfo=ZoneInfo(
         "Asia/Kolkata")))
     incident = fresh(incident)
     assert incident.phase == Incident.Phase.CONTAIN
@@ -95,14 +95,14 @@ def test_log_creates_a_contain_incident_with_safeguards_an_event_and_a_sync(user
 @pytest.mark.parametrize("cause", Incident.Cause.values)
 @pytest.mark.parametrize("fmt", Incident.Format.values)
 def test_log_seeds_the_safeguards_of_its_cause_first(user, cause, fmt):
-    incident = steps.log(user, cause=cause, format=fmt)
+    incident = scenarios.logged(user, cause=cause, format=fmt)
     seeded = list(incident.safeguards.order_by("position").values_list("kind", flat=True))
     assert seeded == phases.safeguards_for(cause=cause, format=fmt)
     assert set(seeded) <= set(Safeguard.Kind.values)
 
 
 def test_log_with_a_contact_links_it_in_the_interviewers_zone(user):
-    incident = steps.log(
+    incident = scenarios.logged(
         user, contact_name="Priya Raman", contact_role="recruiter", contact_email="p@acme.example"
     )
     contact = incident.contacts.get()
@@ -112,14 +112,14 @@ def test_log_with_a_contact_links_it_in_the_interviewers_zone(user):
 
 
 def test_log_defaults_discovery_to_now(user):
-    incident = steps.log(user, discovered_at=None, now=T0 + timedelta(minutes=3))
+    incident = scenarios.logged(user, discovered_at=None, now=T0 + timedelta(minutes=3))
     assert incident.discovered_at == T0 + timedelta(minutes=3)
 
 
 def test_writes_read_the_clock_once_when_no_now_is_given(user):
     at = datetime(2026, 3, 2, 14, 33, 20, tzinfo=UTC)
     with time_machine.travel(at, tick=False):
-        incident = steps.log(user, discovered_at=None, now=None)
+        incident = scenarios.logged(user, discovered_at=None, now=None)
         services.outreach_record(incident=incident, channel="call", result="reached")
     incident = fresh(incident)
     assert (incident.discovered_at, incident.first_outreach_at) == (at, at)
@@ -128,7 +128,7 @@ def test_writes_read_the_clock_once_when_no_now_is_given(user):
 
 def test_log_refuses_a_discovery_in_the_future(user):
     with pytest.raises(TransitionRefused, match="future"):
-        steps.log(user, discovered_at=T0 + timedelta(hours=1))
+        scenarios.logged(user, discovered_at=T0 + timedelta(hours=1))
     assert not Incident.objects.exists()
 
 
@@ -144,7 +144,7 @@ def test_log_refuses_a_discovery_in_the_future(user):
 )
 def test_log_refuses_bad_values_and_writes_nothing(user, field, value, syncs):
     with pytest.raises(ValidationError) as exc:
-        steps.log(user, **{field: value})
+        scenarios.logged(user, **{field: value})
     assert field in exc.value.message_dict
     assert not Incident.objects.exists()
     assert not TimelineEvent.objects.exists()
@@ -153,7 +153,7 @@ def test_log_refuses_bad_values_and_writes_nothing(user, field, value, syncs):
 
 def test_log_refuses_a_naive_datetime(user):
     with pytest.raises(ValueError, match="aware"):
-        steps.log(user, interview_at=datetime(2026, 3, 2, 14, 0))
+        scenarios.logged(user, interview_at=datetime(2026, 3, 2, 14, 0))
 
 
 # outreach_record -----------------------------------------------------------------------------
@@ -161,9 +161,9 @@ def test_log_refuses_a_naive_datetime(user):
 
 @pytest.mark.parametrize("channel", ["call", "voicemail", "email"])
 def test_first_apology_moves_to_correct_and_starts_nothing_else(user, channel, syncs):
-    incident = steps.log(user)
+    incident = scenarios.logged(user)
     at = T0 + timedelta(minutes=12)
-    steps.apologise(incident, at=at, channel=channel)
+    scenarios.apologise(incident, now=at, channel=channel)
     incident = fresh(incident)
     assert incident.phase == Incident.Phase.CORRECT
     assert incident.first_outreach_at == at
@@ -175,7 +175,7 @@ def test_first_apology_moves_to_correct_and_starts_nothing_else(user, channel, s
 
 
 def test_a_message_is_logged_but_stays_in_contain(user):
-    incident = steps.log(user)
+    incident = scenarios.logged(user)
     services.outreach_record(incident=incident, channel="message", result="sent", now=T0)
     incident = fresh(incident)
     assert (incident.phase, incident.first_outreach_at) == ("contain", None)
@@ -183,7 +183,7 @@ def test_a_message_is_logged_but_stays_in_contain(user):
 
 
 def test_outreach_logged_late_is_dated_when_it_happened(user):
-    incident = steps.log(user)
+    incident = scenarios.logged(user)
     call_at = T0 + timedelta(minutes=5)
     services.outreach_record(
         incident=incident, channel="call", result="no_answer", occurred_at=call_at,
@@ -195,7 +195,7 @@ def test_outreach_logged_late_is_dated_when_it_happened(user):
 
 
 def test_an_earlier_apology_logged_after_a_later_one_becomes_the_first(user):
-    incident = steps.apologise(steps.log(user), at=T0 + timedelta(minutes=40))
+    incident = scenarios.apologise(scenarios.logged(user), now=T0 + timedelta(minutes=40))
     services.outreach_record(
         incident=incident, channel="voicemail", result="voicemail",
         occurred_at=T0 + timedelta(minutes=8), now=T0 + timedelta(minutes=45),
@@ -206,7 +206,7 @@ def test_an_earlier_apology_logged_after_a_later_one_becomes_the_first(user):
 
 
 def test_outreach_refuses_the_future_and_before_discovery(user):
-    incident = steps.log(user)
+    incident = scenarios.logged(user)
     with pytest.raises(TransitionRefused, match="future"):
         services.outreach_record(
             incident=incident, channel="email", result="sent",
@@ -221,7 +221,7 @@ def test_outreach_refuses_the_future_and_before_discovery(user):
 
 
 def test_outreach_refuses_another_persons_contact(user, other_user):
-    incident = steps.log(user)
+    incident = scenarios.logged(user)
     theirs = ContactFactory(owner=other_user)
     with pytest.raises(PermissionDenied):
         services.outreach_record(
@@ -231,7 +231,7 @@ def test_outreach_refuses_another_persons_contact(user, other_user):
 
 
 def test_outreach_refuses_text_over_its_limit(user):
-    incident = steps.log(user)
+    incident = scenarios.logged(user)
     with pytest.raises(ValidationError) as exc:
         services.outreach_record(
             incident=incident, channel="email", result="sent", subject="s" * 201, now=T0
@@ -241,9 +241,9 @@ def test_outreach_refuses_text_over_its_limit(user):
 
 
 def test_a_stale_incident_object_is_reloaded_before_deciding(user):
-    incident = steps.log(user)
+    incident = scenarios.logged(user)
     stale = Incident.objects.get(pk=incident.pk)
-    steps.apologise(incident)
+    scenarios.apologise(incident)
     services.outreach_record(incident=stale, channel="call", result="reached",
                              now=T0 + timedelta(minutes=20))
     assert stale.phase == "correct"
@@ -251,21 +251,21 @@ def test_a_stale_incident_object_is_reloaded_before_deciding(user):
 
 
 def test_follow_up_marks_the_unanswered_request(user):
-    incident = steps.in_correct(user)
-    reschedule = steps.request(incident)
+    incident = scenarios.apologised(user)
+    reschedule = scenarios.request(incident)
     at = T0 + timedelta(days=3)
-    steps.follow_up(incident, now=at)
+    scenarios.follow_up(incident, now=at)
     reschedule.refresh_from_db()
     assert reschedule.followed_up_at == at
     # A second follow-up keeps the first date.
-    steps.follow_up(incident, now=at + timedelta(days=1))
+    scenarios.follow_up(incident, now=at + timedelta(days=1))
     reschedule.refresh_from_db()
     assert reschedule.followed_up_at == at
 
 
 def test_a_follow_up_dated_before_the_request_does_not_mark_it(user):
-    incident = steps.in_correct(user)
-    reschedule = steps.request(incident, now=T0 + timedelta(hours=3))
+    incident = scenarios.apologised(user)
+    reschedule = scenarios.request(incident, now=T0 + timedelta(hours=3))
     services.outreach_record(
         incident=incident, channel="email", result="sent", purpose="follow_up",
         occurred_at=T0 + timedelta(hours=1), now=T0 + timedelta(hours=4),
@@ -275,13 +275,13 @@ def test_a_follow_up_dated_before_the_request_does_not_mark_it(user):
 
 
 def test_follow_up_after_a_reply_does_not_mark_it(user):
-    incident = steps.in_correct(user)
-    reschedule = steps.request(incident)
+    incident = scenarios.apologised(user)
+    reschedule = scenarios.request(incident)
     services.reschedule_reply(
         reschedule=reschedule, reply="accepted", accepted_slot=reschedule.slots.first(),
         now=T0 + timedelta(hours=1),
     )
-    steps.follow_up(incident)
+    scenarios.follow_up(incident)
     reschedule.refresh_from_db()
     assert reschedule.followed_up_at is None
 
@@ -290,7 +290,7 @@ def test_follow_up_after_a_reply_does_not_mark_it(user):
 
 
 def test_thank_you_is_recorded_in_consolidate(user, syncs):
-    incident = steps.consolidating(user)
+    incident = scenarios.attended(user)
     at = START + timedelta(hours=2)
     outreach = services.thank_you_sent(incident=incident, text="Thank you for …", now=at)
     incident = fresh(incident)
@@ -301,7 +301,7 @@ def test_thank_you_is_recorded_in_consolidate(user, syncs):
     assert_synced_once_inside(syncs, incident, at)
 
 
-@pytest.mark.parametrize("walk", [steps.log, steps.in_correct, steps.confirmed])
+@pytest.mark.parametrize("walk", [scenarios.logged, scenarios.apologised, scenarios.confirmed])
 def test_thank_you_is_refused_before_the_interview(user, walk):
     incident = walk(user)
     with pytest.raises(TransitionRefused, match="after the rescheduled interview"):
@@ -311,7 +311,7 @@ def test_thank_you_is_refused_before_the_interview(user, walk):
 
 
 def test_thank_you_is_refused_on_a_closed_incident(user):
-    incident = steps.ready_to_close(user)
+    incident = scenarios.ready_to_close(user)
     services.incident_close(incident=incident, outcome="recovered", now=START + timedelta(days=1))
     with pytest.raises(TransitionRefused):
         services.thank_you_sent(incident=incident, now=START + timedelta(days=2))
@@ -322,9 +322,9 @@ def test_thank_you_is_refused_on_a_closed_incident(user):
 
 @pytest.mark.parametrize("hours", [(48, 72), (96, 48, 72)])
 def test_request_records_two_or_three_future_slots_in_order(user, hours, syncs):
-    incident = steps.in_correct(user)
+    incident = scenarios.apologised(user)
     now = T0 + timedelta(minutes=15)
-    reschedule = steps.request(incident, hours=hours, now=now)
+    reschedule = scenarios.request(incident, hours=hours, now=now)
     slots = list(reschedule.slots.all())
     assert [s.position for s in slots] == list(range(len(hours)))
     assert [s.start for s in slots] == sorted(START + timedelta(hours=h - 48) for h in hours)
@@ -338,13 +338,13 @@ def test_request_records_two_or_three_future_slots_in_order(user, hours, syncs):
 
 
 def test_request_is_allowed_in_contain_with_the_apology_email(user):
-    incident = steps.log(user)
-    steps.request(incident)
+    incident = scenarios.logged(user)
+    scenarios.request(incident)
     assert fresh(incident).phase == "contain"
 
 
 def test_request_slots_are_stored_as_utc_instants(user):
-    incident = steps.in_correct(user)
+    incident = scenarios.apologised(user)
     berlin = ZoneInfo("Europe/Berlin")
     # The two 02:30s of the Berlin fall-back night are different slots.
     first = datetime(2026, 10, 25, 2, 30, tzinfo=berlin)
@@ -369,7 +369,7 @@ def test_request_slots_are_stored_as_utc_instants(user):
     ],
 )
 def test_request_refuses_bad_slots(user, slots, message, syncs):
-    incident = steps.in_correct(user)
+    incident = scenarios.apologised(user)
     count = len(syncs)
     with pytest.raises(TransitionRefused, match=message):
         services.reschedule_request(incident=incident, slots=slots, now=T0)
@@ -378,7 +378,7 @@ def test_request_refuses_bad_slots(user, slots, message, syncs):
 
 
 def test_request_refuses_an_unknown_slot_zone(user):
-    incident = steps.in_correct(user)
+    incident = scenarios.apologised(user)
     with pytest.raises(ValidationError, match="not a known IANA time zone"):
         services.reschedule_request(
             incident=incident, slots=[(START, "UTC"), (OTHER_START, "Mars/Olympus")], now=T0
@@ -387,29 +387,29 @@ def test_request_refuses_an_unknown_slot_zone(user):
 
 
 def test_request_is_refused_on_a_closed_incident(user):
-    incident = steps.in_correct(user)
+    incident = scenarios.apologised(user)
     services.incident_close(incident=incident, outcome="moved_on", now=T0 + timedelta(hours=1))
     with pytest.raises(TransitionRefused, match="closed"):
-        steps.request(incident, now=T0 + timedelta(hours=2))
+        scenarios.request(incident, now=T0 + timedelta(hours=2))
 
 
 def test_request_is_refused_in_consolidate(user):
-    incident = steps.consolidating(user)
+    incident = scenarios.attended(user)
     with pytest.raises(TransitionRefused, match="already took place"):
-        steps.request(incident, now=START + timedelta(hours=2))
+        scenarios.request(incident, now=START + timedelta(hours=2))
 
 
 def test_request_is_refused_while_an_interview_is_confirmed(user):
-    incident = steps.confirmed(user)
+    incident = scenarios.confirmed(user)
     with pytest.raises(TransitionRefused, match="move it or call it off"):
-        steps.request(incident, now=T0 + timedelta(hours=2))
+        scenarios.request(incident, now=T0 + timedelta(hours=2))
     assert Reschedule.objects.filter(incident=incident).count() == 1
 
 
 def test_a_new_request_replaces_the_unanswered_one(user):
-    incident = steps.in_correct(user)
-    first = steps.request(incident)
-    second = steps.request(incident, now=T0 + timedelta(hours=1), hours=(49, 73))
+    incident = scenarios.apologised(user)
+    first = scenarios.request(incident)
+    second = scenarios.request(incident, now=T0 + timedelta(hours=1), hours=(49, 73))
     first.refresh_from_db()
     assert first.cancelled_at == T0 + timedelta(hours=1)
     assert services.current_reschedule(incident) == second
@@ -419,8 +419,8 @@ def test_a_new_request_replaces_the_unanswered_one(user):
 
 
 def test_accepted_reply_records_the_slot_and_stays_in_correct(user, syncs):
-    incident = steps.in_correct(user)
-    reschedule = steps.request(incident)
+    incident = scenarios.apologised(user)
+    reschedule = scenarios.request(incident)
     slot = reschedule.slots.last()
     now = T0 + timedelta(hours=3)
     services.reschedule_reply(reschedule=reschedule, reply="accepted", accepted_slot=slot, now=now)
@@ -436,9 +436,9 @@ def test_accepted_reply_records_the_slot_and_stays_in_correct(user, syncs):
 
 
 def test_accepted_reply_needs_one_of_its_own_slots(user, other_user):
-    incident = steps.in_correct(user)
-    reschedule = steps.request(incident)
-    elsewhere = steps.request(steps.in_correct(other_user))
+    incident = scenarios.apologised(user)
+    reschedule = scenarios.request(incident)
+    elsewhere = scenarios.request(scenarios.apologised(other_user))
     for slot in (None, elsewhere.slots.first()):
         with pytest.raises(TransitionRefused, match="which of the proposed slots"):
             services.reschedule_reply(
@@ -449,8 +449,8 @@ def test_accepted_reply_needs_one_of_its_own_slots(user, other_user):
 
 
 def test_declined_reply_closes_the_incident_as_declined(user, syncs):
-    incident = steps.in_correct(user)
-    reschedule = steps.request(incident)
+    incident = scenarios.apologised(user)
+    reschedule = scenarios.request(incident)
     now = T0 + timedelta(days=1)
     services.reschedule_reply(reschedule=reschedule, reply="declined", now=now)
     incident = fresh(incident)
@@ -461,17 +461,17 @@ def test_declined_reply_closes_the_incident_as_declined(user, syncs):
 
 
 def test_no_response_is_refused_before_a_follow_up(user):
-    incident = steps.in_correct(user)
-    reschedule = steps.request(incident)
+    incident = scenarios.apologised(user)
+    reschedule = scenarios.request(incident)
     with pytest.raises(TransitionRefused, match="one follow-up"):
         services.reschedule_reply(reschedule=reschedule, reply="no_response", now=T0)
     assert fresh(incident).phase == "correct"
 
 
 def test_no_response_after_a_follow_up_closes_the_incident(user):
-    incident = steps.in_correct(user)
-    reschedule = steps.request(incident)
-    steps.follow_up(incident)
+    incident = scenarios.apologised(user)
+    reschedule = scenarios.request(incident)
+    scenarios.follow_up(incident)
     services.reschedule_reply(
         reschedule=reschedule, reply="no_response", now=T0 + timedelta(days=6)
     )
@@ -480,8 +480,8 @@ def test_no_response_after_a_follow_up_closes_the_incident(user):
 
 
 def test_reply_is_refused_on_a_closed_incident(user):
-    incident = steps.in_correct(user)
-    reschedule = steps.request(incident)
+    incident = scenarios.apologised(user)
+    reschedule = scenarios.request(incident)
     services.incident_close(incident=incident, outcome="moved_on", now=T0 + timedelta(hours=1))
     with pytest.raises(TransitionRefused, match="closed"):
         services.reschedule_reply(
@@ -493,9 +493,9 @@ def test_reply_is_refused_on_a_closed_incident(user):
 
 
 def test_reply_is_refused_twice_and_on_a_replaced_request(user):
-    incident = steps.in_correct(user)
-    first = steps.request(incident)
-    steps.request(incident, now=T0 + timedelta(hours=1), hours=(50, 70))
+    incident = scenarios.apologised(user)
+    first = scenarios.request(incident)
+    scenarios.request(incident, now=T0 + timedelta(hours=1), hours=(50, 70))
     with pytest.raises(TransitionRefused, match="replaced"):
         services.reschedule_reply(reschedule=first, reply="declined", now=T0 + timedelta(hours=2))
     second = services.current_reschedule(incident)
@@ -511,14 +511,14 @@ def test_reply_is_refused_twice_and_on_a_replaced_request(user):
 
 
 def test_confirm_an_accepted_request_sets_version_one(user, syncs):
-    incident = steps.in_correct(user)
-    reschedule = steps.request(incident)
+    incident = scenarios.apologised(user)
+    reschedule = scenarios.request(incident)
     slot = reschedule.slots.first()
     services.reschedule_reply(reschedule=reschedule, reply="accepted", accepted_slot=slot,
                               now=T0 + timedelta(hours=1))
     now = T0 + timedelta(hours=2)
     interviewer = ContactFactory(owner=user)
-    confirmed = steps.confirm(incident, start=slot.start, now=now, interviewer=interviewer)
+    confirmed = scenarios.confirm(incident, start=slot.start, now=now, interviewer=interviewer)
     assert confirmed.pk == reschedule.pk
     assert (confirmed.version, confirmed.confirmed_at, confirmed.start) == (1, now, slot.start)
     assert confirmed.accepted_slot == slot
@@ -532,41 +532,41 @@ def test_confirm_an_accepted_request_sets_version_one(user, syncs):
 
 
 def test_confirm_a_pending_request_counts_as_their_acceptance(user):
-    incident = steps.in_correct(user)
-    reschedule = steps.request(incident)
-    confirmed = steps.confirm(incident)
+    incident = scenarios.apologised(user)
+    reschedule = scenarios.request(incident)
+    confirmed = scenarios.confirm(incident)
     assert confirmed.pk == reschedule.pk
     assert (confirmed.reply, confirmed.replied_at) == ("accepted", T0 + timedelta(hours=1))
 
 
 def test_confirm_without_a_request_records_a_direct_agreement(user):
-    incident = steps.in_correct(user)
-    confirmed = steps.confirm(incident)
+    incident = scenarios.apologised(user)
+    confirmed = scenarios.confirm(incident)
     assert (confirmed.reply, confirmed.version, confirmed.slots.count()) == ("accepted", 1, 0)
 
 
 def test_confirm_the_same_time_again_keeps_the_version(user):
-    incident = steps.confirmed(user)
-    again = steps.confirm(incident, location="Room 4", duration_minutes=60,
+    incident = scenarios.confirmed(user)
+    again = scenarios.confirm(incident, location="Room 4", duration_minutes=60,
                           now=T0 + timedelta(hours=5))
     assert (again.version, again.location, again.duration_minutes) == (1, "Room 4", 60)
     assert incident.timeline.last().message.startswith("Updated the details")
     # The same instant written in another zone is the same time.
-    again = steps.confirm(incident, start=START.astimezone(ZoneInfo("Asia/Kathmandu")),
+    again = scenarios.confirm(incident, start=START.astimezone(ZoneInfo("Asia/Kathmandu")),
                           time_zone="Asia/Kathmandu", now=T0 + timedelta(hours=6))
     assert (again.version, again.time_zone) == (1, "Asia/Kathmandu")
 
 
 def test_moving_the_confirmed_time_bumps_the_version(user, syncs):
-    incident = steps.confirmed(user)
+    incident = scenarios.confirmed(user)
     now = T0 + timedelta(hours=5)
-    moved = steps.confirm(incident, start=OTHER_START, now=now)
+    moved = scenarios.confirm(incident, start=OTHER_START, now=now)
     assert (moved.version, moved.start) == (2, OTHER_START)
     assert incident.timeline.last().message == (
         "Moved the interview from Thu 5 Mar 2026, 20:30 IST (Asia/Kolkata) to "
         "Fri 6 Mar 2026, 15:00 IST (Asia/Kolkata)"
     )
-    back = steps.confirm(incident, start=START, now=now + timedelta(hours=1))
+    back = scenarios.confirm(incident, start=START, now=now + timedelta(hours=1))
     assert back.version == 3
     assert Reschedule.objects.filter(incident=incident).count() == 1
     assert_synced_once_inside(syncs, incident, now + timedelta(hours=1))
@@ -575,25 +575,25 @@ def test_moving_the_confirmed_time_bumps_the_version(user, syncs):
 @pytest.mark.parametrize(
     ("walk", "start", "message"),
     [
-        (steps.log, START, "apology"),
-        (steps.in_correct, T0 + timedelta(minutes=30), "in the past"),
-        (steps.consolidating, START + timedelta(days=3), "already took place"),
+        (scenarios.logged, START, "apology"),
+        (scenarios.apologised, T0 + timedelta(minutes=30), "in the past"),
+        (scenarios.attended, START + timedelta(days=3), "already took place"),
     ],
 )
 def test_confirm_is_refused(user, walk, start, message, syncs):
     incident = walk(user)
     before = (Reschedule.objects.count(), len(kinds(incident)), len(syncs))
     with pytest.raises(TransitionRefused, match=message):
-        steps.confirm(incident, start=start, now=START + timedelta(hours=2)
-                      if walk is steps.consolidating else T0 + timedelta(hours=1))
+        scenarios.confirm(incident, start=start, now=START + timedelta(hours=2)
+                      if walk is scenarios.attended else T0 + timedelta(hours=1))
     assert (Reschedule.objects.count(), len(kinds(incident)), len(syncs)) == before
 
 
 def test_confirm_is_refused_on_a_closed_incident(user):
-    incident = steps.in_correct(user)
+    incident = scenarios.apologised(user)
     services.incident_close(incident=incident, outcome="moved_on", now=T0 + timedelta(hours=1))
     with pytest.raises(TransitionRefused, match="closed"):
-        steps.confirm(incident, now=T0 + timedelta(hours=2))
+        scenarios.confirm(incident, now=T0 + timedelta(hours=2))
 
 
 @pytest.mark.parametrize(
@@ -606,24 +606,24 @@ def test_confirm_is_refused_on_a_closed_incident(user):
     ],
 )
 def test_confirm_refuses_bad_values(user, kwargs, error):
-    incident = steps.in_correct(user)
+    incident = scenarios.apologised(user)
     with pytest.raises(error):
-        steps.confirm(incident, **kwargs)
+        scenarios.confirm(incident, **kwargs)
     assert not Reschedule.objects.exists()
 
 
 def test_confirm_refuses_another_persons_interviewer(user, other_user):
-    incident = steps.in_correct(user)
+    incident = scenarios.apologised(user)
     with pytest.raises(PermissionDenied):
-        steps.confirm(incident, interviewer=ContactFactory(owner=other_user))
+        scenarios.confirm(incident, interviewer=ContactFactory(owner=other_user))
 
 
 def test_confirm_after_reopening_a_decline_starts_a_fresh_reschedule(user):
-    incident = steps.in_correct(user)
-    declined = steps.request(incident)
+    incident = scenarios.apologised(user)
+    declined = scenarios.request(incident)
     services.reschedule_reply(reschedule=declined, reply="declined", now=T0 + timedelta(hours=1))
     services.incident_reopen(incident=incident, now=T0 + timedelta(hours=2))
-    confirmed = steps.confirm(incident, now=T0 + timedelta(hours=3))
+    confirmed = scenarios.confirm(incident, now=T0 + timedelta(hours=3))
     declined.refresh_from_db()
     assert confirmed.pk != declined.pk
     assert declined.cancelled_at == T0 + timedelta(hours=3)
@@ -634,7 +634,7 @@ def test_confirm_after_reopening_a_decline_starts_a_fresh_reschedule(user):
 
 
 def test_cancel_calls_off_the_confirmed_interview(user, syncs):
-    incident = steps.confirmed(user)
+    incident = scenarios.confirmed(user)
     reschedule = services.current_reschedule(incident)
     now = T0 + timedelta(hours=4)
     services.reschedule_cancel(reschedule=reschedule, now=now)
@@ -646,20 +646,20 @@ def test_cancel_calls_off_the_confirmed_interview(user, syncs):
     assert services.incident_facts(incident).confirmed is False
     assert_synced_once_inside(syncs, incident, now)
     # Confirming again starts a new reschedule at version 1.
-    again = steps.confirm(incident, start=OTHER_START, now=now + timedelta(hours=1))
+    again = scenarios.confirm(incident, start=OTHER_START, now=now + timedelta(hours=1))
     assert (again.pk != reschedule.pk, again.version) == (True, 1)
 
 
 def test_cancel_withdraws_a_pending_request(user):
-    incident = steps.in_correct(user)
-    reschedule = steps.request(incident)
+    incident = scenarios.apologised(user)
+    reschedule = scenarios.request(incident)
     services.reschedule_cancel(reschedule=reschedule, now=T0 + timedelta(hours=1))
     assert incident.timeline.last().message == "Called off the reschedule request"
     assert [a.code for a in phases.next_actions(services.incident_facts(incident))] == ["request"]
 
 
 def test_cancel_twice_changes_nothing_the_second_time(user, syncs):
-    incident = steps.confirmed(user)
+    incident = scenarios.confirmed(user)
     reschedule = services.current_reschedule(incident)
     services.reschedule_cancel(reschedule=reschedule, now=T0 + timedelta(hours=4))
     count = (len(kinds(incident)), len(syncs))
@@ -670,7 +670,7 @@ def test_cancel_twice_changes_nothing_the_second_time(user, syncs):
 
 
 def test_cancel_is_refused_after_the_interview(user):
-    incident = steps.consolidating(user)
+    incident = scenarios.attended(user)
     reschedule = incident.reschedules.get()
     with pytest.raises(TransitionRefused, match="already took place"):
         services.reschedule_cancel(reschedule=reschedule, now=START + timedelta(hours=2))
@@ -679,7 +679,7 @@ def test_cancel_is_refused_after_the_interview(user):
 
 
 def test_cancel_is_refused_on_a_closed_incident(user):
-    incident = steps.confirmed(user)
+    incident = scenarios.confirmed(user)
     services.incident_close(incident=incident, outcome="moved_on", now=T0 + timedelta(hours=2))
     with pytest.raises(TransitionRefused, match="closed"):
         services.reschedule_cancel(
@@ -691,9 +691,9 @@ def test_cancel_is_refused_on_a_closed_incident(user):
 
 
 def test_attended_moves_to_consolidate(user, syncs):
-    incident = steps.confirmed(user)
+    incident = scenarios.confirmed(user)
     now = START + timedelta(minutes=50)
-    reschedule = steps.attend(incident, now=now)
+    reschedule = scenarios.attend(incident, now=now)
     incident = fresh(incident)
     assert (incident.phase, incident.attended_at, reschedule.attended_at) == (
         "consolidate", now, now
@@ -704,39 +704,39 @@ def test_attended_moves_to_consolidate(user, syncs):
 
 
 def test_attended_is_refused_before_the_start(user):
-    incident = steps.confirmed(user)
+    incident = scenarios.confirmed(user)
     with pytest.raises(TransitionRefused, match="not started yet"):
-        steps.attend(incident, now=START - timedelta(minutes=1))
+        scenarios.attend(incident, now=START - timedelta(minutes=1))
     assert fresh(incident).attended_at is None
 
 
-@pytest.mark.parametrize("walk", [steps.log, steps.in_correct])
+@pytest.mark.parametrize("walk", [scenarios.logged, scenarios.apologised])
 def test_attended_is_refused_without_a_confirmation(user, walk):
     incident = walk(user)
-    if walk is steps.in_correct:
-        steps.request(incident)
+    if walk is scenarios.apologised:
+        scenarios.request(incident)
     with pytest.raises(TransitionRefused, match="Confirm the rescheduled interview first"):
-        steps.attend(incident)
+        scenarios.attend(incident)
 
 
 def test_attended_is_refused_after_the_interview_was_called_off(user):
-    incident = steps.confirmed(user)
+    incident = scenarios.confirmed(user)
     services.reschedule_cancel(reschedule=incident.reschedules.get(), now=T0 + timedelta(hours=2))
     with pytest.raises(TransitionRefused, match="Confirm the rescheduled interview first"):
-        steps.attend(incident)
+        scenarios.attend(incident)
 
 
 def test_attended_is_refused_twice(user):
-    incident = steps.consolidating(user)
+    incident = scenarios.attended(user)
     with pytest.raises(TransitionRefused):
-        steps.attend(incident, now=START + timedelta(hours=3))
+        scenarios.attend(incident, now=START + timedelta(hours=3))
 
 
 # safeguards, materials, lessons --------------------------------------------------------------
 
 
 def test_safeguard_is_ticked_and_unticked_once_each(user, syncs):
-    incident = steps.in_correct(user)
+    incident = scenarios.apologised(user)
     safeguard = incident.safeguards.first()
     now = T0 + timedelta(hours=1)
     services.safeguard_set(safeguard=safeguard, done=True, now=now)
@@ -751,7 +751,7 @@ def test_safeguard_is_ticked_and_unticked_once_each(user, syncs):
 
 
 def test_materials_are_promised_and_delivered_or_dropped(user, syncs):
-    incident = steps.consolidating(user)
+    incident = scenarios.attended(user)
     now = START + timedelta(hours=2)
     sample = services.material_add(
         incident=incident, description="Work sample", due_on=datetime(2026, 3, 7).date(), now=now
@@ -773,7 +773,7 @@ def test_materials_are_promised_and_delivered_or_dropped(user, syncs):
 
 
 def test_material_needs_delivered_or_dropped_and_an_open_incident(user):
-    incident = steps.consolidating(user)
+    incident = scenarios.attended(user)
     item = services.material_add(incident=incident, description="Slides", now=START)
     with pytest.raises(TransitionRefused, match="delivered or dropped"):
         services.material_resolve(material=item, status="pending", now=START)
@@ -784,12 +784,12 @@ def test_material_needs_delivered_or_dropped_and_an_open_incident(user):
         services.material_resolve(material=item, status="dropped", now=START)
     with pytest.raises(ValidationError):
         services.material_add(
-            incident=steps.consolidating(UserFactory()), description="x" * 201, now=START
+            incident=scenarios.attended(UserFactory()), description="x" * 201, now=START
         )
 
 
 def test_lessons_are_recorded_with_an_event(user, syncs):
-    incident = steps.consolidating(user)
+    incident = scenarios.attended(user)
     now = START + timedelta(hours=3)
     services.incident_lessons_record(incident=incident, lessons="Both zones, always.", now=now)
     assert fresh(incident).lessons == "Both zones, always."
@@ -804,7 +804,7 @@ def test_lessons_are_recorded_with_an_event(user, syncs):
 
 
 def test_close_moved_on_from_contain(user, syncs):
-    incident = steps.log(user)
+    incident = scenarios.logged(user)
     now = T0 + timedelta(hours=1)
     services.incident_close(incident=incident, outcome="moved_on", now=now)
     incident = fresh(incident)
@@ -815,8 +815,8 @@ def test_close_moved_on_from_contain(user, syncs):
 
 
 def test_close_declined_answers_the_open_request(user):
-    incident = steps.in_correct(user)
-    reschedule = steps.request(incident)
+    incident = scenarios.apologised(user)
+    reschedule = scenarios.request(incident)
     services.incident_close(incident=incident, outcome="declined", now=T0 + timedelta(days=1))
     reschedule.refresh_from_db()
     assert (reschedule.reply, reschedule.replied_at) == ("declined", T0 + timedelta(days=1))
@@ -824,19 +824,19 @@ def test_close_declined_answers_the_open_request(user):
 
 
 def test_close_declined_is_refused_before_any_outreach(user):
-    incident = steps.log(user)
+    incident = scenarios.logged(user)
     with pytest.raises(TransitionRefused, match="Nobody has replied yet"):
         services.incident_close(incident=incident, outcome="declined", now=T0)
 
 
 def test_close_no_response_needs_a_request_and_a_follow_up(user):
-    incident = steps.in_correct(user)
+    incident = scenarios.apologised(user)
     with pytest.raises(TransitionRefused, match="Ask for a new time first"):
         services.incident_close(incident=incident, outcome="no_response", now=T0)
-    reschedule = steps.request(incident)
+    reschedule = scenarios.request(incident)
     with pytest.raises(TransitionRefused, match="Send one follow-up"):
         services.incident_close(incident=incident, outcome="no_response", now=T0)
-    steps.follow_up(incident)
+    scenarios.follow_up(incident)
     services.incident_close(incident=incident, outcome="no_response", now=T0 + timedelta(days=7))
     reschedule.refresh_from_db()
     assert reschedule.reply == "no_response"
@@ -844,7 +844,7 @@ def test_close_no_response_needs_a_request_and_a_follow_up(user):
 
 
 def test_close_recovered_lists_every_blocker(user):
-    incident = steps.consolidating(user)
+    incident = scenarios.attended(user)
     services.material_add(incident=incident, description="Slides", now=START)
     with pytest.raises(TransitionRefused) as exc:
         services.incident_close(incident=incident, outcome="recovered", now=START)
@@ -856,7 +856,7 @@ def test_close_recovered_lists_every_blocker(user):
 
 
 def test_close_recovered_after_thank_you_materials_and_lessons(user):
-    incident = steps.ready_to_close(user)
+    incident = scenarios.ready_to_close(user)
     item = services.material_add(incident=incident, description="Slides", now=START)
     services.material_resolve(material=item, status="delivered", now=START + timedelta(hours=3))
     services.incident_close(incident=incident, outcome="recovered", now=START + timedelta(days=1))
@@ -865,7 +865,7 @@ def test_close_recovered_after_thank_you_materials_and_lessons(user):
 
 
 def test_close_is_refused_twice_and_for_an_unknown_outcome(user):
-    incident = steps.log(user)
+    incident = scenarios.logged(user)
     with pytest.raises(TransitionRefused, match="Unknown outcome"):
         services.incident_close(incident=incident, outcome="won", now=T0)
     services.incident_close(incident=incident, outcome="moved_on", now=T0)
@@ -879,10 +879,10 @@ def test_close_is_refused_twice_and_for_an_unknown_outcome(user):
 @pytest.mark.parametrize(
     ("walk", "outcome", "phase"),
     [
-        (steps.log, "moved_on", "contain"),
-        (steps.in_correct, "moved_on", "correct"),
-        (steps.confirmed, "moved_on", "correct"),
-        (steps.ready_to_close, "recovered", "consolidate"),
+        (scenarios.logged, "moved_on", "contain"),
+        (scenarios.apologised, "moved_on", "correct"),
+        (scenarios.confirmed, "moved_on", "correct"),
+        (scenarios.ready_to_close, "recovered", "consolidate"),
     ],
 )
 def test_reopen_returns_to_the_phase_its_facts_give(user, walk, outcome, phase, syncs):
@@ -899,14 +899,14 @@ def test_reopen_returns_to_the_phase_its_facts_give(user, walk, outcome, phase, 
 
 def test_reopen_is_refused_when_open(user):
     with pytest.raises(TransitionRefused, match="not closed"):
-        services.incident_reopen(incident=steps.log(user), now=T0)
+        services.incident_reopen(incident=scenarios.logged(user), now=T0)
 
 
 # incident_update and contact_save ------------------------------------------------------------
 
 
 def test_update_changes_descriptive_facts_with_an_event(user, syncs):
-    incident = steps.log(user)
+    incident = scenarios.logged(user)
     services.incident_update(incident=incident, company="Globex", notes="Ask for Sam", now=T0)
     incident = fresh(incident)
     assert (incident.company, incident.notes) == ("Globex", "Ask for Sam")
@@ -918,7 +918,7 @@ def test_update_changes_descriptive_facts_with_an_event(user, syncs):
 
 
 def test_update_refuses_phase_fields_and_bad_values(user):
-    incident = steps.log(user)
+    incident = scenarios.logged(user)
     with pytest.raises(ValueError, match="cannot change"):
         services.incident_update(incident=incident, phase="closed", now=T0)
     with pytest.raises(ValidationError):
@@ -927,7 +927,7 @@ def test_update_refuses_phase_fields_and_bad_values(user):
 
 
 def test_contact_is_added_to_an_incident_and_updated(user, syncs):
-    incident = steps.log(user)
+    incident = scenarios.logged(user)
     contact = services.contact_save(owner=user, incident=incident, name="Sam Lee",
                                     role="coordinator", time_zone="Europe/Berlin", now=T0)
     assert list(incident.contacts.all()) == [contact]
@@ -953,7 +953,7 @@ def test_contact_of_another_person_cannot_be_saved(user, other_user):
 
 
 def test_walk_from_logged_to_recovered_records_every_step(user):
-    incident = steps.ready_to_close(user)
+    incident = scenarios.ready_to_close(user)
     services.incident_close(incident=incident, outcome="recovered", now=START + timedelta(days=1))
     assert kinds(incident) == [
         "logged", "outreach", "phase", "confirm", "attended", "phase", "outreach", "lessons",
@@ -1030,7 +1030,7 @@ def test_random_reschedule_sequences_keep_the_version_monotonic_and_one_live_int
 
 
 def _run_sequence(ops, syncs):
-    incident = steps.in_correct(UserFactory())
+    incident = scenarios.apologised(UserFactory())
     now = T0 + timedelta(hours=1)
     versions: dict[int, int] = {}
     expected = None  # (reschedule pk, start, version) of the live confirmed interview
@@ -1041,7 +1041,7 @@ def _run_sequence(ops, syncs):
                 start = CHOICES_OF_START[arg] if op == "move" else (
                     expected[1] if expected else CHOICES_OF_START[arg]
                 )
-                r = steps.confirm(incident, start=start, now=now)
+                r = scenarios.confirm(incident, start=start, now=now)
                 if expected and expected[0] == r.pk:
                     bump = 0 if expected[1] == start else 1
                     event(f"{op} on the live interview, bump {bump}")
@@ -1057,9 +1057,9 @@ def _run_sequence(ops, syncs):
                 expected = None
             elif op == "attend":
                 now += timedelta(hours=arg)
-                steps.attend(incident, now=now)
+                scenarios.attend(incident, now=now)
             elif op == "request":
-                steps.request(incident, now=now, hours=(24 * 30, 24 * 31))
+                scenarios.request(incident, now=now, hours=(24 * 30, 24 * 31))
             elif op == "reopen":
                 services.incident_reopen(incident=incident, now=now)
             elif op == "close":

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from icalendar import Calendar
 
-from tests.reminders.steps import apologise, confirm, log
+from tests.scenarios import apologise, confirm, logged
 from tracker.reminders.models import Reminder
 
 from .harness import PYTHON, ROOT, TICK, Cluster, SmtpSink, celery_env, wait_for
@@ -33,9 +33,9 @@ def ics_start(received):
 
 
 def a_confirmed_interview(user, start, now):
-    incident = apologise(log(user, discovered_at=now - timedelta(minutes=30),
-                             now=now - timedelta(minutes=30)),
-                         at=now - timedelta(minutes=20))
+    incident = apologise(logged(user, discovered_at=now - timedelta(minutes=30),
+                                now=now - timedelta(minutes=30)),
+                         now=now - timedelta(minutes=20))
     confirm(incident, start=start, now=now)
     return incident
 
@@ -118,12 +118,12 @@ def test_one_reminder_on_the_embedded_default_sqlite_and_filesystem_broker(tmp_p
             script = (
                 "from datetime import UTC, datetime, timedelta\n"
                 "from django.contrib.auth import get_user_model\n"
-                "from tests.reminders.steps import apologise, confirm, log\n"
+                "from tests.scenarios import apologise, confirm, logged\n"
                 "from tracker.reminders.models import Reminder\n"
                 "now = datetime.now(UTC)\n"
                 "u = get_user_model().objects.create_user('sam', 'sam@example.com', 'x')\n"
-                "i = apologise(log(u, discovered_at=now - timedelta(minutes=30),"
-                " now=now - timedelta(minutes=30)), at=now - timedelta(minutes=20))\n"
+                "i = apologise(logged(u, discovered_at=now - timedelta(minutes=30),"
+                " now=now - timedelta(minutes=30)), now=now - timedelta(minutes=20))\n"
                 "confirm(i, start=now + timedelta(hours=24, seconds=2), now=now)\n"
                 "print(Reminder.objects.get(incident=i, kind='before_24h').message_id)\n"
             )

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from tests.reminders.steps import START, T0, confirm, confirmed
+from tests.scenarios import START, T0, confirm, confirmed
 from tracker.incidents import services as incidents
 from tracker.messaging import calendar
 from tracker.zones import in_zones

@@ -9,7 +9,9 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from icalendar import Calendar
 
-from tests.reminders.steps import START, T0, apologise, confirm, confirmed, log, rows
+from tests.scenarios import START, T0, apologise, confirm, confirmed
+from tests.scenarios import logged as log
+from tests.scenarios import reminders_by_kind as rows
 from tracker.incidents import services as incidents
 from tracker.messaging import emails
 from tracker.reminders.models import Reminder

@@ -6,9 +6,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from tests.scenarios import T0, confirmed
 from tracker.reminders.models import Reminder
-
-from .steps import T0, confirmed
 
 pytestmark = pytest.mark.django_db
 S = Reminder.Status

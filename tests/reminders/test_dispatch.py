@@ -8,11 +8,10 @@ import time_machine
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 
+from tests.scenarios import START, confirm, confirmed, reminders_by_kind
 from tracker.incidents import services as incidents
 from tracker.reminders import dispatch
 from tracker.reminders.models import Reminder
-
-from .steps import START, confirm, confirmed, rows
 
 pytestmark = pytest.mark.django_db
 S = Reminder.Status
@@ -60,7 +59,7 @@ def test_due_reminder_is_sent_once_and_marked_sent(user):
         again = dispatch.run()
     assert result.sent == 1 and result.expired == 1  # the 24 h one expired at start - 2 h
     assert again.sent == 0 and len(mail.outbox) == 1
-    r = rows(incident)
+    r = reminders_by_kind(incident)
     assert r[K.BEFORE_1H].status == S.SENT
     assert r[K.BEFORE_1H].sent_at == DUE_1H + timedelta(seconds=5)
     subjects = [m.subject for m in mail.outbox]
@@ -72,7 +71,7 @@ def test_reminder_past_its_expiry_becomes_expired_and_is_never_sent_late(user):
     incident = confirmed(user)
     with time_machine.travel(START + timedelta(minutes=1), tick=False):
         result = dispatch.run()
-    r = rows(incident)
+    r = reminders_by_kind(incident)
     assert r[K.BEFORE_1H].status == S.EXPIRED and r[K.BEFORE_24H].status == S.EXPIRED
     assert "expired" in r[K.BEFORE_1H].reason
     assert result.sent == 0 and mail.outbox == []
@@ -103,13 +102,13 @@ def test_expired_lease_returns_the_row_to_pending_and_it_is_sent_once(user):
     incident = confirmed(user)
     now = DUE_1H + timedelta(seconds=1)
     token, ids = dispatch.claim(now=now, limit=50, lease=timedelta(seconds=30))
-    assert rows(incident)[K.BEFORE_1H].status == S.SENDING
+    assert reminders_by_kind(incident)[K.BEFORE_1H].status == S.SENDING
     # The worker holding it died: nothing happens until the lease runs out ...
     with time_machine.travel(now + timedelta(seconds=10), tick=False):
         assert dispatch.run().sent == 0
     with time_machine.travel(now + timedelta(seconds=31), tick=False):
         assert dispatch.run().sent == 1
-    assert rows(incident)[K.BEFORE_1H].status == S.SENT
+    assert reminders_by_kind(incident)[K.BEFORE_1H].status == S.SENT
     # ... and the dead worker's late mark cannot overwrite the new owner's.
     assert dispatch._finish(ids[0], token, status=S.FAILED) is False
 
@@ -135,7 +134,7 @@ def test_reminder_for_a_closed_incident_is_cancelled_not_sent(user):
     with time_machine.travel(now, tick=False):
         dispatch.process(token, ids, lease=timedelta(seconds=60))
     assert mail.outbox == []
-    assert rows(incident)[K.BEFORE_1H].status == S.CANCELLED
+    assert reminders_by_kind(incident)[K.BEFORE_1H].status == S.CANCELLED
 
 
 def test_one_smtp_connection_per_batch(user, settings):
@@ -164,7 +163,7 @@ def test_smtp_4xx_retries_with_capped_backoff_then_sends(user, scripted, setting
     t = DUE_1H + timedelta(seconds=1)
     with time_machine.travel(t, tick=False):
         assert dispatch.run().retrying == 1
-    r = rows(incident)[K.BEFORE_1H]
+    r = reminders_by_kind(incident)[K.BEFORE_1H]
     assert r.status == S.PENDING and "451" in r.last_error
     assert r.next_attempt_at == t + timedelta(seconds=10)
     with time_machine.travel(t + timedelta(seconds=5), tick=False):
@@ -188,7 +187,7 @@ def test_smtp_5xx_marks_failed_with_the_error_and_no_retry(user, scripted):
         assert dispatch.run().failed == 1
     with time_machine.travel(DUE_1H + timedelta(minutes=5), tick=False):
         assert dispatch.run().sent == 0
-    r = rows(incident)[K.BEFORE_1H]
+    r = reminders_by_kind(incident)[K.BEFORE_1H]
     assert r.status == S.FAILED and "550" in r.last_error and r.attempts == 1
 
 
@@ -201,7 +200,7 @@ def test_disconnect_is_retried(user, scripted, settings):
         assert dispatch.run().retrying == 1
     with time_machine.travel(t + timedelta(seconds=2), tick=False):
         assert dispatch.run().sent == 1
-    assert rows(incident)[K.BEFORE_1H].status == S.SENT
+    assert reminders_by_kind(incident)[K.BEFORE_1H].status == S.SENT
 
 
 def test_gives_up_after_max_attempts(user, scripted, settings):
@@ -214,13 +213,13 @@ def test_gives_up_after_max_attempts(user, scripted, settings):
         dispatch.run()
     with time_machine.travel(t + timedelta(seconds=2), tick=False):
         dispatch.run()
-    r = rows(incident)[K.BEFORE_1H]
+    r = reminders_by_kind(incident)[K.BEFORE_1H]
     assert r.status == S.FAILED and "Gave up after 2 attempts" in r.last_error
 
 
 def test_message_id_is_derived_from_the_reminder(user):
     incident = confirmed(user)
-    r = rows(incident)[K.BEFORE_1H]
+    r = reminders_by_kind(incident)[K.BEFORE_1H]
     with time_machine.travel(DUE_1H + timedelta(seconds=1), tick=False):
         dispatch.run()
     sent = [m for m in mail.outbox if m.subject.startswith("In 1 hour")][0]
@@ -236,7 +235,7 @@ def test_person_without_email_gets_a_visible_failure(user):
     user.save()
     with time_machine.travel(DUE_1H + timedelta(seconds=1), tick=False):
         dispatch.run()
-    r = rows(incident)[K.BEFORE_1H]
+    r = reminders_by_kind(incident)[K.BEFORE_1H]
     assert r.status == S.FAILED and "no email address" in r.last_error
 
 

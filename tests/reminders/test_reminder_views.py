@@ -10,9 +10,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 from icalendar import Calendar
 
+from tests.scenarios import START, T0, apologised, confirm, confirmed, logged
 from tracker.reminders.models import Reminder
-
-from .steps import START, T0, apologise, confirm, confirmed, log
 
 pytestmark = pytest.mark.django_db
 NOW = T0 + timedelta(hours=2)
@@ -28,7 +27,7 @@ def render_panel(incident):
 def test_panel_lists_every_reminder_with_due_time_in_the_persons_zone_and_reasons(
     user, django_assert_num_queries
 ):
-    incident = apologise(log(user))
+    incident = apologised(user)
     confirm(incident, start=T0 + timedelta(hours=6), now=T0 + timedelta(hours=1))
     with django_assert_num_queries(1):
         html = render_panel(incident)
@@ -41,7 +40,7 @@ def test_panel_lists_every_reminder_with_due_time_in_the_persons_zone_and_reason
 
 
 def test_panel_without_an_interview_offers_no_ics(user):
-    incident = log(user)
+    incident = logged(user)
     html = render_panel(incident)
     assert "First-hour nudge" in html
     assert "interview.ics" not in html
@@ -93,6 +92,6 @@ def test_ics_download_of_the_confirmed_interview(client, user, other_user):
 
 
 def test_ics_download_is_404_before_an_interview_is_confirmed(client, user):
-    incident = log(user)
+    incident = logged(user)
     client.force_login(user)
     assert client.get(reverse("incident_ics", args=[incident.pk])).status_code == 404

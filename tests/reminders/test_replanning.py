@@ -10,12 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.factories import UserFactory
+from tests.scenarios import T0, apologise, logged
 from tracker.incidents import services as incidents
 from tracker.incidents.phases import TransitionRefused
 from tracker.reminders import dispatch, planning
 from tracker.reminders.models import Reminder
-
-from .steps import T0, apologise, log
 
 pytestmark = pytest.mark.django_db
 S = Reminder.Status
@@ -56,7 +55,7 @@ def test_property_pending_reminders_follow_the_last_confirmed_time_and_sent_ones
 ):
     user = UserFactory()
     now = T0
-    incident = apologise(log(user, now=now, discovered_at=now), at=now + timedelta(minutes=5))
+    incident = apologise(logged(user, now=now, discovered_at=now), now=now + timedelta(minutes=5))
     now += timedelta(minutes=10)
     sent: dict[int, tuple] = {}
     for op, hours, minutes in ops:

@@ -4,11 +4,10 @@ from datetime import timedelta
 
 import pytest
 
+from tests.scenarios import START, T0, apologised, confirm, confirmed, logged, reminders_by_kind
 from tracker.incidents import services as incidents
 from tracker.reminders import services
 from tracker.reminders.models import Reminder
-
-from .steps import START, T0, apologise, confirm, confirmed, log, rows
 
 pytestmark = pytest.mark.django_db
 S = Reminder.Status
@@ -16,23 +15,23 @@ K = Reminder.Kind
 
 
 def test_logging_an_incident_plans_the_first_hour_nudge(user):
-    incident = log(user)
-    r = rows(incident)[K.FIRST_HOUR]
+    incident = logged(user)
+    r = reminders_by_kind(incident)[K.FIRST_HOUR]
     assert r.status == S.PENDING
     assert r.due_at == T0 + timedelta(minutes=45)
     assert r.message_id.startswith(f"<reminder.{incident.pk}.i0.first_hour.v0@")
 
 
 def test_first_outreach_cancels_the_first_hour_nudge_with_the_reason(user):
-    incident = apologise(log(user))
-    r = rows(incident)[K.FIRST_HOUR]
+    incident = apologised(user)
+    r = reminders_by_kind(incident)[K.FIRST_HOUR]
     assert r.status == S.CANCELLED
     assert "first outreach" in r.reason
 
 
 def test_confirming_plans_24h_1h_and_thank_you_reminders_for_that_version(user):
     incident = confirmed(user)
-    r = rows(incident, status=S.PENDING)
+    r = reminders_by_kind(incident, status=S.PENDING)
     assert set(r) == {K.BEFORE_24H, K.BEFORE_1H, K.THANK_YOU, K.THANK_YOU_LAST_CALL}
     assert r[K.BEFORE_24H].due_at == START - timedelta(hours=24)
     assert r[K.BEFORE_1H].due_at == START - timedelta(hours=1)
@@ -51,7 +50,7 @@ def test_stale_reminder_is_cancelled_when_interview_moves(user):
 
 def test_sent_reminder_is_never_touched_by_a_move(user):
     incident = confirmed(user)
-    sent = rows(incident)[K.BEFORE_24H]
+    sent = reminders_by_kind(incident)[K.BEFORE_24H]
     Reminder.objects.filter(pk=sent.pk).update(status=S.SENT, sent_at=START - timedelta(hours=24))
     confirm(incident, start=START + timedelta(hours=3), now=START - timedelta(hours=23))
     sent.refresh_from_db()
@@ -59,10 +58,10 @@ def test_sent_reminder_is_never_touched_by_a_move(user):
 
 
 def test_interview_confirmed_five_hours_ahead_stores_its_24h_reminder_as_skipped(user):
-    incident = apologise(log(user))
+    incident = apologised(user)
     now = T0 + timedelta(hours=1)
     confirm(incident, start=now + timedelta(hours=5), now=now)
-    r = rows(incident)
+    r = reminders_by_kind(incident)
     assert r[K.BEFORE_24H].status == S.SKIPPED
     assert "already due" in r[K.BEFORE_24H].reason
     assert r[K.BEFORE_1H].status == S.PENDING
@@ -72,7 +71,7 @@ def test_a_kind_turned_off_is_skipped_with_that_reason(user):
     user.profile.reminders_off = [K.BEFORE_1H]
     user.profile.save()
     incident = confirmed(user)
-    r = rows(incident)
+    r = reminders_by_kind(incident)
     assert r[K.BEFORE_1H].status == S.SKIPPED and "turned off" in r[K.BEFORE_1H].reason
     assert r[K.BEFORE_24H].status == S.PENDING
 
@@ -85,7 +84,7 @@ def test_turning_a_kind_back_on_revives_it_at_the_next_sync(user):
     user.profile.save()
     incident.refresh_from_db()
     services.reminders_sync(incident=incident, now=T0 + timedelta(hours=2))
-    assert rows(incident)[K.BEFORE_1H].status == S.PENDING
+    assert reminders_by_kind(incident)[K.BEFORE_1H].status == S.PENDING
 
 
 def test_cancelling_the_interview_cancels_its_reminders(user):
@@ -93,17 +92,17 @@ def test_cancelling_the_interview_cancels_its_reminders(user):
     reschedule = incidents.current_reschedule(incident)
     incidents.reschedule_cancel(reschedule=reschedule, now=T0 + timedelta(hours=3))
     assert not Reminder.objects.filter(incident=incident, status=S.PENDING).exists()
-    assert "called off" in rows(incident)[K.BEFORE_1H].reason
+    assert "called off" in reminders_by_kind(incident)[K.BEFORE_1H].reason
 
 
 def test_closing_cancels_pending_and_reopening_revives_those_still_ahead(user):
     incident = confirmed(user)
     incidents.incident_close(incident=incident, outcome="moved_on", now=T0 + timedelta(hours=3))
     assert not Reminder.objects.filter(incident=incident, status=S.PENDING).exists()
-    assert rows(incident)[K.BEFORE_1H].reason == "The incident is closed."
+    assert reminders_by_kind(incident)[K.BEFORE_1H].reason == "The incident is closed."
     incident.refresh_from_db()
     incidents.incident_reopen(incident=incident, now=T0 + timedelta(hours=4))
-    assert rows(incident)[K.BEFORE_1H].status == S.PENDING
+    assert reminders_by_kind(incident)[K.BEFORE_1H].status == S.PENDING
 
 
 def test_sync_twice_changes_nothing(user):
@@ -115,13 +114,13 @@ def test_sync_twice_changes_nothing(user):
 
 
 def test_reply_cancels_the_follow_up_nudge(user):
-    incident = apologise(log(user))
+    incident = apologised(user)
     r = incidents.reschedule_request(
         incident=incident,
         slots=[(START, "Asia/Kolkata"), (START + timedelta(hours=2), "Asia/Kolkata")],
         now=T0 + timedelta(minutes=30),
     )
-    nudge = rows(incident)[K.FOLLOW_UP]
+    nudge = reminders_by_kind(incident)[K.FOLLOW_UP]
     assert nudge.status == S.PENDING and nudge.reschedule_id == r.pk
     incidents.reschedule_reply(
         reschedule=r, reply="accepted", accepted_slot=r.slots.first(),
@@ -136,7 +135,7 @@ def test_thank_you_sent_cancels_the_thank_you_nudges(user):
     incidents.interview_attended(incident=incident, now=START + timedelta(minutes=50))
     incident.refresh_from_db()
     incidents.thank_you_sent(incident=incident, now=START + timedelta(minutes=55))
-    r = rows(incident)
+    r = reminders_by_kind(incident)
     assert r[K.THANK_YOU].status == S.CANCELLED
     assert r[K.THANK_YOU_LAST_CALL].status == S.CANCELLED
     assert "thank-you" in r[K.THANK_YOU].reason
@@ -157,7 +156,7 @@ def test_test_reminder_is_due_now_and_throttled(user, django_capture_on_commit_c
 
 def test_retry_requeues_a_failed_reminder_unless_it_expired(user):
     incident = confirmed(user)
-    r = rows(incident)
+    r = reminders_by_kind(incident)
     Reminder.objects.filter(pk__in=[r[K.BEFORE_24H].pk, r[K.BEFORE_1H].pk]).update(
         status=S.FAILED, last_error="SMTP 550 no such user", attempts=1
     )
@@ -166,8 +165,8 @@ def test_retry_requeues_a_failed_reminder_unless_it_expired(user):
         reminders=Reminder.objects.filter(status=S.FAILED), now=now
     )
     assert (requeued, late) == (1, 1)
-    assert rows(incident)[K.BEFORE_1H].status == S.PENDING
-    assert rows(incident)[K.BEFORE_24H].status == S.FAILED
+    assert reminders_by_kind(incident)[K.BEFORE_1H].status == S.PENDING
+    assert reminders_by_kind(incident)[K.BEFORE_24H].status == S.FAILED
 
 
 def test_staff_cancel_sticks_through_the_next_sync(user):
@@ -191,6 +190,6 @@ def test_turning_a_kind_off_in_the_profile_skips_its_pending_reminders(user):
     p = user.profile
     profile_update(profile=p, full_name=p.full_name, phone=p.phone, time_zone=p.time_zone,
                    partner_email="", reminders_off=[K.BEFORE_24H], now=T0 + timedelta(hours=2))
-    r = rows(incident)
+    r = reminders_by_kind(incident)
     assert r[K.BEFORE_24H].status == S.SKIPPED and "turned off" in r[K.BEFORE_24H].reason
     assert r[K.BEFORE_1H].status == S.PENDING

@@ -7,11 +7,10 @@ from pathlib import Path
 import pytest
 from celery.app.task import Task
 
+from tests.scenarios import T0, confirm, confirmed
 from tracker.celery import DISPATCH_TASK, app
 from tracker.reminders import services
 from tracker.reminders.tasks import dispatch_due
-
-from .steps import T0, confirm, confirmed
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_DELAY = 300  # "a few minutes"
