@@ -98,11 +98,7 @@ def interview_ics(reschedule, *, incident, person_tz: str, now: datetime | None 
         and "\\" not in location
     ):
         event.add("url", location)
-    for before, text in ALARMS:
-        alarm = Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("description", text)
-        alarm.add("trigger", -before)
+    for alarm in _alarms():
         event.add_component(alarm)
 
     cal = Calendar()
@@ -116,6 +112,19 @@ def interview_ics(reschedule, *, incident, person_tz: str, now: datetime | None 
     for tzid in sorted(cal.get_missing_tzids(), reverse=True):
         cal.subcomponents.insert(0, vtimezone(tzid, reschedule.start.astimezone(tz).year))
     return cal.to_ical()
+
+
+@lru_cache(maxsize=1)
+def _alarms() -> tuple[Alarm, ...]:
+    """The three alarms, the same in every file: built once and shared (read, never changed)."""
+    alarms = []
+    for before, text in ALARMS:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", text)
+        alarm.add("trigger", -before)
+        alarms.append(alarm)
+    return tuple(alarms)
 
 
 @lru_cache(maxsize=256)
