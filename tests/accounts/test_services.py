@@ -87,13 +87,7 @@ def test_profile_update_refuses_an_unknown_zone(user, synced):
 def test_changing_reminder_facts_replans_every_open_incident(user, synced):
     open_one = IncidentFactory(owner=user)
     other_open = IncidentFactory(owner=user)
-    closed = IncidentFactory(owner=user)
-    incident_services.outreach_record(
-        incident=closed, channel=Outreach.Channel.EMAIL, result=Outreach.Result.SENT,
-        now=closed.discovered_at + timedelta(minutes=10),
-    )
-    incident_services.incident_close(incident=closed, outcome=Incident.Outcome.MOVED_ON,
-                                     now=BASE + timedelta(days=3))
+    IncidentFactory(owner=user, closed=True)
     IncidentFactory()  # someone else's
     synced.clear()
 
