@@ -109,7 +109,7 @@ def main() -> None:
 
     from tests.factories import UserFactory
     from tests.integration.harness import Cluster, SmtpSink, celery_env, make_due_reminders
-    from tracker.messaging import emails
+    from tracker.reminders.mail import message_for
     from tracker.reminders.models import Reminder
 
     redis.Redis.from_url(REDIS).flushdb()
@@ -123,7 +123,7 @@ def main() -> None:
             "incident__owner__profile", "reschedule__interviewer"
         ).order_by("pk")
         raw = [(m.from_email, m.recipients(), m.message().as_bytes(linesep="\r\n"))
-               for m in (emails.reminder_message(r) for r in rows)]
+               for m in (message_for(r) for r in rows)]
         t = time.perf_counter()
         with smtplib.SMTP("127.0.0.1", sink.port) as smtp:
             for sender, rcpt, data in raw:

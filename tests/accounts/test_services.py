@@ -69,6 +69,7 @@ def test_profile_update_stores_kinds_off_once_and_sorted(user, synced):
         profile=user.profile,
         **profile_values(user.profile,
                          reminders_off=["thank_you", "first_hour", "thank_you"]),
+        now=BASE,
     )
 
     profile.refresh_from_db()
@@ -78,7 +79,7 @@ def test_profile_update_stores_kinds_off_once_and_sorted(user, synced):
 def test_profile_update_refuses_an_unknown_zone(user, synced):
     with pytest.raises(ValidationError):
         services.profile_update(profile=user.profile,
-                                **profile_values(user.profile, time_zone="Mars/Base"))
+                                **profile_values(user.profile, time_zone="Mars/Base"), now=BASE)
 
     user.profile.refresh_from_db()
     assert user.profile.time_zone == "America/Chicago"
@@ -92,7 +93,7 @@ def test_changing_reminder_facts_replans_every_open_incident(user, synced):
     synced.clear()
 
     services.profile_update(profile=user.profile,
-                            **profile_values(user.profile, time_zone="Europe/Berlin"))
+                            **profile_values(user.profile, time_zone="Europe/Berlin"), now=BASE)
 
     assert sorted(synced) == sorted([open_one.pk, other_open.pk])
 
@@ -105,7 +106,8 @@ def test_partner_or_reminder_choices_replan_too(user, synced, change):
     incident = IncidentFactory(owner=user)
     synced.clear()
 
-    services.profile_update(profile=user.profile, **profile_values(user.profile, **change))
+    services.profile_update(profile=user.profile, **profile_values(user.profile, **change),
+                            now=BASE)
 
     assert synced == [incident.pk]
 
@@ -117,6 +119,7 @@ def test_changing_only_name_or_phone_does_not_replan(user, synced):
     services.profile_update(
         profile=user.profile,
         **profile_values(user.profile, full_name="New Name", phone="+1 555 0100"),
+        now=BASE,
     )
 
     user.profile.refresh_from_db()

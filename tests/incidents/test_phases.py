@@ -20,6 +20,7 @@ from tracker.incidents.phases import (
     Transition,
     TransitionRefused,
 )
+from tracker.messaging import composer as c
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 LATER = NOW + timedelta(days=2)
@@ -389,3 +390,40 @@ def test_safeguards_put_the_causes_own_first_without_repeats():
 def test_safeguards_add_the_formats_check(fmt, extra):
     assert extra in phases.safeguards_for(cause="personal", format=fmt)
     assert extra not in phases.safeguards_for(cause="personal", format="phone")
+
+
+# --- Which draft fits the phase ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pf", "kind"),
+    [
+        (phases.Facts(phase="contain"), c.APOLOGY_EMAIL),
+        (phases.Facts(phase="correct", apology_recorded=True), c.RESCHEDULE_REQUEST),
+        (phases.Facts(phase="correct", reschedule_requested=True, reply="pending"), c.FOLLOW_UP),
+        (phases.Facts(phase="correct", reschedule_requested=True, reply="pending",
+                      followed_up=True), c.KEEP_IN_TOUCH),
+        (phases.Facts(phase="correct", reschedule_requested=True, reply="accepted"),
+         c.CONFIRMATION),
+        (phases.Facts(phase="correct", reschedule_requested=True, reply="accepted",
+                      confirmed=True), c.CONFIRMATION),
+        (phases.Facts(phase="correct", reply="declined", reschedule_requested=True),
+         c.RESCHEDULE_REQUEST),
+        (phases.Facts(phase="consolidate", attended=True, thank_you_sent=True), None),
+        (phases.Facts(phase="closed", outcome="moved_on"), c.KEEP_IN_TOUCH),
+        (phases.Facts(phase="consolidate", attended=True), c.THANK_YOU),
+        (phases.Facts(phase="consolidate", attended=True, thank_you_sent=True,
+                      materials_open=1), c.MATERIALS_COVER),
+        (phases.Facts(phase="closed", outcome="declined"), c.DECLINE_REPLY),
+        (phases.Facts(phase="closed", outcome="no_response"), c.KEEP_IN_TOUCH),
+        (phases.Facts(phase="closed", outcome="recovered"), None),
+    ],
+)
+def test_suggested_draft_follows_the_phase(pf, kind):
+    got = phases.suggested_draft(pf)
+    assert got == kind
+    # And it is the draft of the first next action that has one, where there is one.
+    drafted = [a.draft for a in phases.next_actions(pf)]
+    drafted = [k for k in drafted if k]
+    if drafted and pf.phase != "closed":
+        assert drafted[0] == kind

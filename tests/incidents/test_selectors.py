@@ -87,7 +87,7 @@ def _one_of_each_phase(owner):
 
 def _read_dashboard(user):
     rows = list(selectors.open_incidents_for_dashboard(user=user))
-    return [(row.phase, selectors.dashboard_facts(row)) for row in rows]
+    return [(row.phase, selectors.dashboard_situation(row).facts) for row in rows]
 
 
 def test_dashboard_facts_match_the_facts_read_fresh(user):
@@ -95,7 +95,8 @@ def test_dashboard_facts_match_the_facts_read_fresh(user):
     rows = list(selectors.open_incidents_for_dashboard(user=user))
     assert sorted(r.phase for r in rows) == ["consolidate", "contain", "correct", "correct"]
     for row in rows:
-        assert selectors.dashboard_facts(row) == selectors.incident_facts(row)
+        assert selectors.dashboard_situation(row).facts == selectors.situation_for(row).facts
+        assert selectors.dashboard_situation(row).plan == selectors.situation_for(row).plan
 
 
 def test_dashboard_reads_in_the_same_number_of_queries_for_few_and_many(

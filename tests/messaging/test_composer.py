@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracker.incidents import phases
 from tracker.messaging import composer as c
 from tracker.messaging.check import check
 
@@ -335,41 +334,6 @@ def test_unknown_kind_and_naive_now_are_refused():
         c.compose("love_letter", facts(), now=NOW)
     with pytest.raises(ValueError):
         c.compose(c.APOLOGY_EMAIL, facts(), now=NOW.replace(tzinfo=None))
-
-
-# --- Which draft fits the phase ----------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("pf", "kind"),
-    [
-        (phases.Facts(phase="contain"), c.APOLOGY_EMAIL),
-        (phases.Facts(phase="correct", apology_recorded=True), c.RESCHEDULE_REQUEST),
-        (phases.Facts(phase="correct", reschedule_requested=True, reply="pending"), c.FOLLOW_UP),
-        (phases.Facts(phase="correct", reschedule_requested=True, reply="pending",
-                      followed_up=True), c.KEEP_IN_TOUCH),
-        (phases.Facts(phase="correct", reschedule_requested=True, reply="accepted"),
-         c.CONFIRMATION),
-        (phases.Facts(phase="consolidate", attended=True), c.THANK_YOU),
-        (phases.Facts(phase="consolidate", attended=True, thank_you_sent=True,
-                      materials_open=1), c.MATERIALS_COVER),
-        (phases.Facts(phase="closed", outcome="declined"), c.DECLINE_REPLY),
-        (phases.Facts(phase="closed", outcome="no_response"), c.KEEP_IN_TOUCH),
-        (phases.Facts(phase="closed", outcome="recovered"), None),
-    ],
-)
-def test_suggested_kind_follows_the_phase(pf, kind):
-    got = c.suggested_kind(
-        phase=pf.phase, outcome=pf.outcome, reschedule_requested=pf.reschedule_requested,
-        reply=pf.reply, followed_up=pf.followed_up, confirmed=pf.confirmed,
-        thank_you_sent=pf.thank_you_sent, materials_open=pf.materials_open,
-    )
-    assert got == kind
-    # And it is the draft of the first next action that has one, where there is one.
-    drafted = [c.kind_for_action(a.code) for a in phases.next_actions(pf)]
-    drafted = [k for k in drafted if k]
-    if drafted and pf.phase != "closed":
-        assert drafted[0] == kind
 
 
 # --- mailto: ------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import pytest
 
 from tests.scenarios import START, T0, apologised, confirm, confirmed, logged, reminders_by_kind
 from tracker.incidents import services as incidents
+from tracker.incidents.selectors import situation_for
 from tracker.reminders import services
 from tracker.reminders.models import Reminder
 
@@ -89,7 +90,7 @@ def test_turning_a_kind_back_on_revives_it_at_the_next_sync(user):
 
 def test_cancelling_the_interview_cancels_its_reminders(user):
     incident = confirmed(user)
-    reschedule = incidents.current_reschedule(incident)
+    reschedule = situation_for(incident).current
     incidents.reschedule_cancel(reschedule=reschedule, now=T0 + timedelta(hours=3))
     assert not Reminder.objects.filter(incident=incident, status=S.PENDING).exists()
     assert "called off" in reminders_by_kind(incident)[K.BEFORE_1H].reason

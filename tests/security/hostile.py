@@ -12,7 +12,7 @@ from django.core.validators import validate_email
 from tests.web.conftest import NOW
 from tracker.accounts.services import profile_update
 from tracker.incidents import services
-from tracker.messaging import emails
+from tracker.reminders.mail import message_for
 from tracker.reminders.models import Reminder
 from tracker.reminders.services import reminder_send_test
 
@@ -114,8 +114,7 @@ def reminder_emails(owner) -> dict[str, object]:
     assert not missing, f"hostile_world made no reminder of kind {sorted(missing)}"
     messages = {}
     for kind, r in by_kind.items():
-        interview = r.incident.reschedules.filter(confirmed_at__isnull=False).first()
-        messages[kind] = emails.reminder_message(r, interview=interview)
+        messages[kind] = message_for(r)
     return messages
 
 

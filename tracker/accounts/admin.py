@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.utils import timezone
 
 from .forms import REMINDER_KIND_CHOICES, AdminLoginForm, TimeZoneField
 from .models import Profile
@@ -60,6 +61,7 @@ class UserWithProfileAdmin(UserAdmin):
                 time_zone=data["time_zone"],
                 partner_email=data["partner_email"],
                 reminders_off=data["reminders_off"],
+                now=timezone.now(),
             )
 
 

@@ -11,20 +11,13 @@ from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
 
+from tracker.reminders import planning
 from tracker.zones import is_zone, zone_choices
 
 from .models import Profile
 
-# The reminder kinds a person can turn off. The values are tracker.reminders.models.Reminder.Kind
-# values; they are spelled out here so this module does not depend on the reminder engine.
-REMINDER_KIND_CHOICES = [
-    ("first_hour", "First-hour nudge"),
-    ("follow_up", "Follow-up nudge"),
-    ("before_24h", "24 hours before"),
-    ("before_1h", "1 hour before"),
-    ("thank_you", "Thank-you nudge"),
-    ("thank_you_last_call", "Thank-you last call"),
-]
+# The reminder kinds a person can turn off, from the pure planning module that owns them.
+REMINDER_KIND_CHOICES = [(k, planning.LABELS[k]) for k in planning.OPTIONAL_KINDS]
 REMINDER_KINDS = [value for value, _ in REMINDER_KIND_CHOICES]
 
 # Names and phone numbers end up in email headers and bodies: no control characters at all.

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
 
 from tracker.incidents.models import Incident
 from tracker.reminders.services import reminders_sync
@@ -47,7 +46,7 @@ def profile_update(
     time_zone: str,
     partner_email: str,
     reminders_off: Iterable[str],
-    now: datetime | None = None,
+    now: datetime,
 ) -> Profile:
     """Save the profile. When a fact the reminders depend on changes, the person's open
     incidents are re-planned in the same transaction."""
@@ -66,7 +65,6 @@ def profile_update(
     profile.full_clean()
     profile.save(update_fields=changed)
     if any(f in _REMINDER_FACTS for f in changed):
-        now = now or timezone.now()
         open_incidents = Incident.objects.filter(owner_id=profile.user_id).exclude(
             phase=Incident.Phase.CLOSED
         )

@@ -7,6 +7,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.db import IntegrityError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from .forms import ProfileForm, SignUpForm
@@ -59,6 +60,7 @@ def profile(request):
                 time_zone=form.cleaned_data["time_zone"],
                 partner_email=form.cleaned_data["partner_email"],
                 reminders_off=form.reminders_off,
+                now=timezone.now(),
             )
             messages.success(request, "Profile saved.")
             return redirect("profile")

@@ -211,6 +211,7 @@ class IncidentAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
+        now = timezone.now()
         if not change:
             # A new incident from the admin is logged like any other: safeguards, timeline,
             # reminders.
@@ -225,22 +226,23 @@ class IncidentAdmin(admin.ModelAdmin):
                 cause=data["cause"],
                 discovered_at=data.get("discovered_at"),
                 notes=data.get("notes", ""),
+                now=now,
             )
             obj.pk = logged.pk
             obj._state.adding = False
             obj.refresh_from_db()
             if data.get("lessons"):
                 services.incident_lessons_record(
-                    incident=logged, lessons=data["lessons"], actor=request.user
+                    incident=logged, lessons=data["lessons"], actor=request.user, now=now
                 )
             return
         original = Incident.objects.get(pk=obj.pk)
         changes = {f: data[f] for f in _UPDATABLE if f in form.changed_data}
         if changes:
-            services.incident_update(incident=original, actor=request.user, **changes)
+            services.incident_update(incident=original, actor=request.user, now=now, **changes)
         if "lessons" in form.changed_data:
             services.incident_lessons_record(
-                incident=original, lessons=data["lessons"], actor=request.user
+                incident=original, lessons=data["lessons"], actor=request.user, now=now
             )
         obj.refresh_from_db()
 
@@ -282,9 +284,10 @@ class ContactAdmin(admin.ModelAdmin):
         fields = {f: v for f, v in form.cleaned_data.items() if f != "owner"}
         if change:
             services.contact_save(owner=obj.owner, contact=Contact.objects.get(pk=obj.pk),
-                                  **fields)
+                                  now=timezone.now(), **fields)
         else:
-            created = services.contact_save(owner=form.cleaned_data["owner"], **fields)
+            created = services.contact_save(owner=form.cleaned_data["owner"],
+                                            now=timezone.now(), **fields)
             obj.pk = created.pk
             obj._state.adding = False
         obj.refresh_from_db()

@@ -13,6 +13,8 @@ from django.db.models import Q
 
 from tracker.validators import validate_zone
 
+from . import phases
+
 
 class Contact(models.Model):
     class Role(models.TextChoices):
@@ -45,11 +47,10 @@ class Contact(models.Model):
 
 
 class Incident(models.Model):
-    class Phase(models.TextChoices):
-        CONTAIN = "contain", "Contain"
-        CORRECT = "correct", "Correct"
-        CONSOLIDATE = "consolidate", "Consolidate"
-        CLOSED = "closed", "Closed"
+    # The phases and outcomes are owned by the rules (phases.py); the choices derive from them.
+    Phase = models.TextChoices(
+        "Phase", [(value.upper(), (value, label)) for value, label, _ in phases.PHASE_CHOICES]
+    )
 
     class Cause(models.TextChoices):
         PERSONAL = "personal", "Overslept or personal error"
@@ -65,11 +66,9 @@ class Incident(models.Model):
         VIDEO = "video", "Video"
         ONSITE = "onsite", "On site"
 
-    class Outcome(models.TextChoices):
-        RECOVERED = "recovered", "Recovered"
-        DECLINED = "declined", "Declined"
-        NO_RESPONSE = "no_response", "No response"
-        MOVED_ON = "moved_on", "Moved on"
+    Outcome = models.TextChoices(
+        "Outcome", [(value.upper(), (value, label)) for value, label in phases.OUTCOME_CHOICES]
+    )
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="incidents"

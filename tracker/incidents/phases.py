@@ -10,11 +10,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from tracker.messaging import composer as drafts
+
 CONTAIN, CORRECT, CONSOLIDATE, CLOSED = "contain", "correct", "consolidate", "closed"
 PHASES = (CONTAIN, CORRECT, CONSOLIDATE, CLOSED)
 OPEN_PHASES = (CONTAIN, CORRECT, CONSOLIDATE)
+# (value, label, what the phase is about): the model's choices and the page's stepper.
+PHASE_CHOICES = (
+    (CONTAIN, "Contain", "The first hour: apologise, offer times"),
+    (CORRECT, "Correct", "Reschedule, confirm, safeguards"),
+    (CONSOLIDATE, "Consolidate", "Thank-you, materials, lessons"),
+    (CLOSED, "Closed", "Outcome recorded"),
+)
 
 RECOVERED, DECLINED, NO_RESPONSE, MOVED_ON = "recovered", "declined", "no_response", "moved_on"
+OUTCOME_CHOICES = (
+    (RECOVERED, "Recovered"),
+    (DECLINED, "Declined"),
+    (NO_RESPONSE, "No response"),
+    (MOVED_ON, "Moved on"),
+)
 
 # Outreach channels that count as the first apology (a message is not enough on its own).
 APOLOGY_CHANNELS = frozenset({"call", "voicemail", "email"})
@@ -55,10 +70,82 @@ class Transition:
 
 @dataclass(frozen=True)
 class Action:
-    """A next step for the person: a code the UI maps to a form or page, and its label."""
+    """A next step for the person: its code, its label, the section of the incident page that
+    holds its form (`anchor`), and the draft to write for it, if any (a composer kind)."""
 
     code: str
     label: str
+    anchor: str = ""
+    draft: str | None = None
+
+
+def _action(code: str, label: str) -> Action:
+    anchor, draft = _ACTIONS[code]
+    return Action(code, label, anchor, draft)
+
+
+# Each action's page section and draft: adding a step is one line here and one in next_actions.
+_ACTIONS: dict[str, tuple[str, str | None]] = {
+    "apology": ("outreach", drafts.APOLOGY_EMAIL),
+    "outreach": ("outreach", drafts.APOLOGY_EMAIL),
+    "request": ("reschedule", drafts.RESCHEDULE_REQUEST),
+    "reply": ("reply", None),
+    "follow_up": ("outreach", drafts.FOLLOW_UP),
+    "close_no_response": ("close", drafts.KEEP_IN_TOUCH),
+    "confirm": ("confirm", drafts.CONFIRMATION),
+    "safeguards": ("safeguards", None),
+    "attended": ("reschedule", None),
+    "thank_you": ("thank-you", drafts.THANK_YOU),
+    "materials": ("materials", drafts.MATERIALS_COVER),
+    "lessons": ("lessons", None),
+    "close": ("close", None),
+    "reopen": ("close", None),
+}
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """Which steps the incident page offers now; the services ask the same rules again."""
+
+    edit: bool  # open: outreach, contacts, materials, details
+    request: bool  # propose new times
+    reply: bool  # record the reply to the proposed times
+    confirm: bool  # confirm (or move) the agreed time
+    attend: bool  # mark the confirmed interview attended
+    thank: bool  # record the thank-you note
+    first_hour: bool  # the first hour is what matters: its drafts and form come first
+    unfold_request: bool  # nothing proposed yet in Correct: the slots form is open
+    unfold_lessons: bool  # the lessons are what is left to write
+
+
+def allowed(facts: Facts) -> Allowed:
+    phase = facts.phase
+    return Allowed(
+        edit=phase != CLOSED,
+        request=phase in (CONTAIN, CORRECT) and not facts.confirmed,
+        reply=phase == CORRECT and facts.reschedule_requested and facts.reply == "pending",
+        confirm=phase == CORRECT,
+        attend=phase == CORRECT and facts.confirmed,
+        thank=phase == CONSOLIDATE and not facts.thank_you_sent,
+        first_hour=phase == CONTAIN,
+        unfold_request=phase == CORRECT and not facts.reschedule_requested
+        and not facts.confirmed,
+        unfold_lessons=phase == CONSOLIDATE and not facts.lessons_recorded,
+    )
+
+
+def suggested_draft(facts: Facts) -> str | None:
+    """The draft for where the incident stands: the first next action's, or for a closed
+    incident the one its outcome calls for."""
+    if facts.phase == CLOSED:
+        if facts.outcome == DECLINED:
+            return drafts.DECLINE_REPLY
+        if facts.outcome in (NO_RESPONSE, MOVED_ON):
+            return drafts.KEEP_IN_TOUCH
+        return None
+    if facts.phase == CORRECT and facts.confirmed:
+        return drafts.CONFIRMATION
+    return next((a.draft for a in next_actions(facts) if a.draft), None)
 
 
 def require_open(facts: Facts, what: str) -> None:
@@ -208,40 +295,40 @@ def next_actions(facts: Facts) -> list[Action]:
     """What the person should do next, most urgent first."""
     if facts.phase == CONTAIN:
         return [
-            Action("apology", "Call, leave a voicemail or send the apology email"),
-            Action("outreach", "Record the call, voicemail or email you made"),
+            _action("apology", "Call, leave a voicemail or send the apology email"),
+            _action("outreach", "Record the call, voicemail or email you made"),
         ]
     if facts.phase == CORRECT:
         if not facts.reschedule_requested and not facts.confirmed:
-            return [Action("request", "Propose two or three new times")]
+            return [_action("request", "Propose two or three new times")]
         if facts.confirmed:
             return [
-                Action("safeguards", "Work through the safeguards checklist"),
-                Action("attended", "Mark the rescheduled interview attended"),
+                _action("safeguards", "Work through the safeguards checklist"),
+                _action("attended", "Mark the rescheduled interview attended"),
             ]
         if facts.reply in ("declined", "no_response"):
             # Reopened after a decline or silence: start over with new times.
-            return [Action("request", "Propose two or three new times")]
+            return [_action("request", "Propose two or three new times")]
         if facts.reply == "accepted":
-            return [Action("confirm", "Confirm the agreed time in writing")]
-        actions = [Action("reply", "Record their reply")]
+            return [_action("confirm", "Confirm the agreed time in writing")]
+        actions = [_action("reply", "Record their reply")]
         if not facts.followed_up:
-            actions.append(Action("follow_up", "No answer yet? Send one follow-up"))
+            actions.append(_action("follow_up", "No answer yet? Send one follow-up"))
         else:
-            actions.append(Action("close_no_response", "Still nothing? Close as no response"))
+            actions.append(_action("close_no_response", "Still nothing? Close as no response"))
         return actions
     if facts.phase == CONSOLIDATE:
         actions = []
         if not facts.thank_you_sent:
-            actions.append(Action("thank_you", "Send the thank-you note today"))
+            actions.append(_action("thank_you", "Send the thank-you note today"))
         if facts.materials_open:
-            actions.append(Action("materials", "Deliver the promised materials"))
+            actions.append(_action("materials", "Deliver the promised materials"))
         if not facts.lessons_recorded:
-            actions.append(Action("lessons", "Write down the lessons"))
+            actions.append(_action("lessons", "Write down the lessons"))
         if not actions:
-            actions.append(Action("close", "Close the incident as recovered"))
+            actions.append(_action("close", "Close the incident as recovered"))
         return actions
-    return [Action("reopen", "Reopen if the door opens again")]
+    return [_action("reopen", "Reopen if the door opens again")]
 
 
 @dataclass(frozen=True)

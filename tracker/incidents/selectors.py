@@ -18,11 +18,12 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from . import phases
+from . import phases, situation
 from .models import (
     Contact,
     Incident,
@@ -33,6 +34,7 @@ from .models import (
     Safeguard,
     TimelineEvent,
 )
+from .situation import Situation
 
 
 def incidents_for_user(*, user) -> QuerySet[Incident]:
@@ -86,7 +88,6 @@ def contacts_for_user(*, user) -> QuerySet[Contact]:
 
 def open_incidents_for_dashboard(*, user) -> QuerySet[Incident]:
     """Open incidents with what each dashboard row shows, in a constant number of queries."""
-    current = Reschedule.objects.filter(cancelled_at__isnull=True).order_by("-requested_at", "-pk")
     return (
         incidents_for_user(user=user)
         .exclude(phase=Incident.Phase.CLOSED)
@@ -107,16 +108,43 @@ def open_incidents_for_dashboard(*, user) -> QuerySet[Incident]:
             ),
         )
         .prefetch_related(
-            Prefetch("reschedules", queryset=current.prefetch_related("slots"),
-                     to_attr="live_reschedules"),
+            # Only the live reschedule: the one `situation.current_of` can pick.
+            Prefetch(
+                "reschedules",
+                queryset=Reschedule.objects.filter(cancelled_at__isnull=True).prefetch_related(
+                    "slots"
+                ),
+            ),
         )
         .order_by("-discovered_at", "-pk")
+    )
+
+
+def dashboard_situation(incident: Incident) -> Situation:
+    """The situation of a row from `open_incidents_for_dashboard`, with no further query (its
+    contacts and safeguards are not loaded; the materials are a count)."""
+    return situation.build(
+        incident, reschedules=incident.reschedules.all(), materials_open=incident.materials_open
     )
 
 
 # The incident page lists the latest outreach and timeline events of a long record; a link
 # shows them all.
 RECENT_LIMIT = 50
+
+
+def _situation_prefetches() -> list:
+    return [
+        Prefetch(
+            "reschedules",
+            queryset=Reschedule.objects.select_related("interviewer", "accepted_slot")
+            .prefetch_related("slots")
+            .order_by("requested_at", "pk"),
+        ),
+        Prefetch("contacts", queryset=Contact.objects.order_by("pk")),
+        "safeguards",
+        "materials",
+    ]
 
 
 def incident_detail(*, user, pk, recent: int | None = None) -> Incident:
@@ -137,17 +165,8 @@ def incident_detail(*, user, pk, recent: int | None = None) -> Incident:
             Prefetch("timeline", to_attr="recent_timeline",
                      queryset=_timeline_qs().order_by("-at", "-pk")[: recent + 1]),
         ]
-    qs = incidents_for_user(user=user).prefetch_related(
-        "contacts",
-        *lists,
-        Prefetch(
-            "reschedules",
-            queryset=Reschedule.objects.select_related("interviewer", "accepted_slot")
-            .prefetch_related("slots")
-            .order_by("requested_at", "pk"),
-        ),
-        "safeguards",
-        "materials",
+    qs = incidents_for_user(user=user).select_related("owner__profile").prefetch_related(
+        *_situation_prefetches(), *lists
     )
     return get_object_or_404(qs, pk=pk)
 
@@ -156,58 +175,39 @@ def _timeline_qs():
     return TimelineEvent.objects.select_related("actor").order_by("at", "pk")
 
 
-def current_reschedule(incident: Incident) -> Reschedule | None:
-    """The reschedule in play: the one that is not cancelled (there is at most one)."""
-    return (
-        incident.reschedules.filter(cancelled_at__isnull=True)
-        .order_by("-requested_at", "-pk")
-        .first()
-    )
+def _reminders_off(incident: Incident) -> list[str]:
+    return incident.owner.profile.reminders_off or []
 
 
-def facts_from(
-    incident: Incident, *, reschedule: Reschedule | None, has_slots: bool, materials_open: int
-) -> phases.Facts:
-    """The plain facts `phases` decides on, from an incident and its reschedule in play."""
-    r = reschedule
-    confirmed = r is not None and r.is_confirmed
-    return phases.Facts(
-        phase=incident.phase,
-        outcome=incident.outcome,
-        apology_recorded=incident.first_outreach_at is not None,
-        reschedule_requested=r is not None and has_slots,
-        reply=r.reply if r is not None else "",
-        followed_up=r is not None and r.followed_up_at is not None,
-        confirmed=confirmed,
-        confirmed_start=r.start if confirmed else None,
-        attended=incident.attended_at is not None,
-        thank_you_sent=incident.thank_you_sent_at is not None,
-        materials_open=materials_open,
-        lessons_recorded=bool(incident.lessons.strip()),
-    )
-
-
-def incident_facts(incident: Incident) -> phases.Facts:
-    """The facts read fresh from the database (three queries)."""
-    r = current_reschedule(incident)
-    return facts_from(
+def situation_of(incident: Incident) -> Situation:
+    """The situation of an incident loaded by `incident_detail` (or `situation_for`): no
+    further query."""
+    return situation.build(
         incident,
-        reschedule=r,
-        has_slots=r is not None and r.slots.exists(),
-        materials_open=incident.materials.filter(status=PromisedMaterial.Status.PENDING).count(),
+        reschedules=incident.reschedules.all(),
+        contacts=incident.contacts.all(),
+        safeguards=incident.safeguards.all(),
+        materials=incident.materials.all(),
+        reminders_off=_reminders_off(incident),
     )
 
 
-def dashboard_facts(incident: Incident) -> phases.Facts:
-    """The facts of a row from `open_incidents_for_dashboard`, with no further query."""
-    live = incident.live_reschedules
-    r = live[0] if live else None
-    return facts_from(
-        incident,
-        reschedule=r,
-        has_slots=r is not None and bool(r.slots.all()),
-        materials_open=incident.materials_open,
-    )
+def situation_for(incident: Incident) -> Situation:
+    """The situation read fresh from the database (six queries at most): what services decide
+    on under the incident's lock, and what `reminders_sync` plans from after a write. Rows
+    prefetched earlier are dropped first: they may predate the write."""
+    incident._prefetched_objects_cache = {}
+    prefetch_related_objects([incident], "owner__profile", *_situation_prefetches())
+    return situation_of(incident)
+
+
+def situations_for_dispatch(incident_ids) -> dict[int, Situation]:
+    """Fresh situations of several incidents at once (a fixed number of queries), for the
+    dispatcher's re-check just before sending."""
+    incidents = Incident.objects.filter(pk__in=list(incident_ids)).select_related(
+        "owner__profile"
+    ).prefetch_related(*_situation_prefetches())
+    return {i.pk: situation_of(i) for i in incidents}
 
 
 @dataclass(frozen=True)

@@ -678,47 +678,6 @@ _WRITERS = {
 # ---------------------------------------------------------------------------------------------
 # Which draft fits now
 
-# The next-action codes of phases.next_actions that have a draft.
-ACTION_KINDS = {
-    "apology": APOLOGY_EMAIL,
-    "outreach": APOLOGY_EMAIL,
-    "request": RESCHEDULE_REQUEST,
-    "follow_up": FOLLOW_UP,
-    "close_no_response": KEEP_IN_TOUCH,
-    "confirm": CONFIRMATION,
-    "thank_you": THANK_YOU,
-    "materials": MATERIALS_COVER,
-}
-
-
-def kind_for_action(code: str) -> str | None:
-    """The draft kind a next action (phases.Action.code) links to, if it has one."""
-    return ACTION_KINDS.get(code)
-
-
-def suggested_kind(*, phase: str, outcome: str = "", reschedule_requested: bool = False,
-                   reply: str = "", followed_up: bool = False, confirmed: bool = False,
-                   thank_you_sent: bool = False, materials_open: int = 0) -> str | None:
-    """The draft for where the incident stands (mirrors phases.next_actions)."""
-    if phase == "contain":
-        return APOLOGY_EMAIL
-    if phase == "correct":
-        if confirmed or reply == "accepted":
-            return CONFIRMATION
-        if not reschedule_requested or reply in ("declined", "no_response"):
-            return RESCHEDULE_REQUEST
-        return KEEP_IN_TOUCH if followed_up else FOLLOW_UP
-    if phase == "consolidate":
-        if not thank_you_sent:
-            return THANK_YOU
-        return MATERIALS_COVER if materials_open else None
-    if outcome == "declined":
-        return DECLINE_REPLY
-    if outcome in ("no_response", "moved_on"):
-        return KEEP_IN_TOUCH
-    return None
-
-
 # ---------------------------------------------------------------------------------------------
 # Handing a draft to the mail client
 

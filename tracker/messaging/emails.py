@@ -6,17 +6,15 @@ attach the interview as an .ics with alarms.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
 from tracker.zones import format_local, in_zones
-
-from . import calendar
-
-ICS_KINDS = ("before_24h", "before_1h", "test")
-PARTNER_KINDS = ("before_24h",)
 
 
 class NoRecipient(Exception):
@@ -43,94 +41,111 @@ def render(kind: str, context: dict) -> tuple[str, str, str]:
     return subject, text, html
 
 
-def interview_context(reschedule, *, person_tz: str, fallback_tz: str) -> dict:
-    """The confirmed interview, written in both the person's and the interviewer's zone."""
-    interviewer = reschedule.interviewer
-    their_tz = reschedule.time_zone or (interviewer.time_zone if interviewer else "") or fallback_tz
-    if their_tz == person_tz and interviewer and interviewer.time_zone:
-        their_tz = interviewer.time_zone
-    times = [str(z) for z in in_zones(reschedule.start, person_tz, their_tz)]
-    location = reschedule.location.strip()
-    return {
-        "start": reschedule.start,
-        "end": reschedule.end,
-        "duration_minutes": reschedule.duration_minutes,
-        "times": times,
-        "your_time": times[0],
-        "their_time": times[1] if len(times) > 1 else "",
-        "person_tz": person_tz,
-        "their_tz": their_tz,
-        "format": reschedule.format,
-        "format_label": reschedule.get_format_display() if reschedule.format else "",
-        "location": location,
-        "location_is_link": location.startswith(("http://", "https://")),
-        "interviewer": interviewer.name if interviewer else "",
-        "interviewer_role": interviewer.get_role_display() if interviewer else "",
-        "version": reschedule.version,
-    }
+@dataclass(frozen=True)
+class Interview:
+    """The confirmed interview as the emails write it: both zones, the link or place, who."""
+
+    start: datetime
+    end: datetime
+    duration_minutes: int
+    times: tuple[str, ...]  # the start in the person's zone, then in the interviewer's
+    person_tz: str
+    their_tz: str
+    format: str
+    format_label: str
+    location: str
+    interviewer: str
+    interviewer_role: str
+    version: int
+
+    @property
+    def your_time(self) -> str:
+        return self.times[0]
+
+    @property
+    def their_time(self) -> str:
+        return self.times[1] if len(self.times) > 1 else ""
+
+    @property
+    def location_is_link(self) -> bool:
+        return self.location.startswith(("http://", "https://"))
 
 
-def reminder_message(reminder, *, interview=None) -> EmailMultiAlternatives:
-    """The email for one Reminder row (its incident, owner and reschedule loaded).
+def interview_text(
+    *, start: datetime, end: datetime, duration_minutes: int, person_tz: str, their_tz: str,
+    format: str, format_label: str, location: str, interviewer: str, interviewer_role: str,
+    version: int,
+) -> Interview:
+    return Interview(
+        start=start, end=end, duration_minutes=duration_minutes,
+        times=tuple(str(z) for z in in_zones(start, person_tz, their_tz)),
+        person_tz=person_tz, their_tz=their_tz, format=format, format_label=format_label,
+        location=location.strip(), interviewer=interviewer, interviewer_role=interviewer_role,
+        version=version,
+    )
 
-    `interview` is the current confirmed reschedule, for kinds that are not tied to one (the
-    test reminder); interview kinds use the reminder's own reschedule.
-    """
-    from tracker.reminders.services import person_zone
 
-    incident = reminder.incident
-    owner = incident.owner
-    profile = owner.profile
-    if not owner.email:
+@dataclass(frozen=True)
+class ReminderMail:
+    """Everything one reminder email says, as plain data. The reminder engine fills it from
+    its row and the incident's situation; this module knows nothing of reminders."""
+
+    kind: str
+    reminder_id: int
+    version: int
+    message_id: str
+    due_at: datetime
+    to: str
+    person_name: str
+    person_tz: str
+    incident_id: int
+    company: str
+    role: str
+    interview: Interview | None = None
+    requested_at: datetime | None = None  # the follow-up nudge's request
+    thank_you_topic: str = ""
+    partner_email: str = ""  # Cc'd (the kinds the partner gets)
+    ics: bytes | None = None  # the interview as an .ics, for the kinds that carry it
+
+
+def reminder_message(mail: ReminderMail) -> EmailMultiAlternatives:
+    """The email for one reminder."""
+    if not mail.to:
         raise NoRecipient("The account has no email address to send reminders to.")
-    kind = reminder.kind
-    tz = person_zone(incident)
-    reschedule = reminder.reschedule if reminder.reschedule_id else None
-    confirmed = interview
-    if reschedule is not None and reschedule.confirmed_at is not None:
-        confirmed = reschedule
+    kind, tz, pk = mail.kind, mail.person_tz, mail.incident_id
     context = {
         "kind": kind,
-        "reminder": reminder,
-        "person_name": profile.display_name,
-        "incident": incident,
-        "company": incident.company,
-        "role": incident.role,
+        "person_name": mail.person_name,
+        "company": mail.company,
+        "role": mail.role,
         "person_tz": tz,
-        "due_local": format_local(reminder.due_at, tz),
-        "incident_url": _url("incident_detail", incident.pk),
-        "drafts_url": _url("drafts", incident.pk),
-        "thank_you_draft_url": _url("draft", incident.pk, "thank_you"),
-        "follow_up_draft_url": _url("draft", incident.pk, "follow_up"),
+        "due_local": format_local(mail.due_at, tz),
+        "incident_url": _url("incident_detail", pk),
+        "drafts_url": _url("drafts", pk),
+        "thank_you_draft_url": _url("draft", pk, "thank_you"),
+        "follow_up_draft_url": _url("draft", pk, "follow_up"),
         "profile_url": _url("profile"),
-        "partner_email": profile.partner_email if kind in PARTNER_KINDS else "",
-        "interview": None,
+        "partner_email": mail.partner_email,
+        "interview": mail.interview,
         "request": None,
+        "thank_you_topic": mail.thank_you_topic.strip(),
     }
-    if confirmed is not None:
-        context["interview"] = interview_context(
-            confirmed, person_tz=tz, fallback_tz=incident.interview_tz
-        )
-    if kind == "follow_up" and reschedule is not None:
-        context["request"] = {"requested": format_local(reschedule.requested_at, tz)}
-    if kind in ("thank_you", "thank_you_last_call") and confirmed is not None:
-        context["thank_you_topic"] = incident.thank_you_topic.strip()
+    if mail.requested_at is not None:
+        context["request"] = {"requested": format_local(mail.requested_at, tz)}
     subject, text, html = render(kind, context)
-    cc = [profile.partner_email] if context["partner_email"] else []
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[owner.email],
-        cc=cc,
+        to=[mail.to],
+        cc=[mail.partner_email] if mail.partner_email else [],
         headers={
-            "Message-ID": reminder.message_id,
+            "Message-ID": mail.message_id,
             "Auto-Submitted": "auto-generated",
-            "X-Tracker-Reminder": f"{reminder.pk} {kind} v{reminder.version}",
+            "X-Tracker-Reminder": f"{mail.reminder_id} {kind} v{mail.version}",
         },
     )
     message.attach_alternative(html, "text/html")
-    if kind in ICS_KINDS and confirmed is not None:
-        ics = calendar.interview_ics(confirmed, incident=incident, person_tz=tz)
-        message.attach("interview.ics", ics, "text/calendar; method=PUBLISH")
+    if mail.ics is not None:
+        message.attach("interview.ics", mail.ics, "text/calendar; method=PUBLISH")
     return message

@@ -24,12 +24,13 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from tracker.incidents.models import Reschedule
+from tracker.incidents.selectors import situations_for_dispatch
+from tracker.incidents.situation import Situation
 from tracker.messaging import emails
 
 from . import planning
+from .mail import reminder_mail
 from .models import Reminder
-from .services import facts_from
 
 log = logging.getLogger(__name__)
 Status = Reminder.Status
@@ -127,60 +128,23 @@ def _finish(pk: int, token: str, **changes) -> bool:
     return _mine(pk, token).update(updated_at=timezone.now(), **changes) == 1
 
 
-_SENT_SQL = None
-
-
 def _mark_sent(pk: int, token: str) -> bool:
-    """The "sent" mark, one durable conditional UPDATE per message (autocommit), written as a
-    plain statement: the ORM's compile step for it cost more CPU than the statement itself."""
-    global _SENT_SQL
-    if _SENT_SQL is None:
-        meta = Reminder._meta
-        col = {f: db_connection.ops.quote_name(meta.get_field(f).column) for f in (
-            "status", "sent_at", "last_error", "next_attempt_at", "lease_token",
-            "lease_expires_at", "updated_at", "id")}
-        _SENT_SQL = (
-            f"UPDATE {db_connection.ops.quote_name(meta.db_table)} SET {col['status']} = %s, "  # noqa: S608 (quoted names from _meta)
-            f"{col['sent_at']} = %s, {col['last_error']} = '', {col['next_attempt_at']} = NULL, "
-            f"{col['lease_token']} = '', {col['lease_expires_at']} = NULL, "
-            f"{col['updated_at']} = %s "
-            f"WHERE {col['id']} = %s AND {col['status']} = %s AND {col['lease_token']} = %s"
-        )
-    now = Reminder._meta.get_field("sent_at").get_db_prep_value(
-        timezone.now(), db_connection, prepared=False
+    """The "sent" mark: one durable conditional UPDATE per message (autocommit), so that the
+    duplicate window stays the SMTP reply gap."""
+    return _finish(
+        pk, token, status=Status.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None
     )
-    with db_connection.cursor() as cursor:
-        cursor.execute(_SENT_SQL, [Status.SENT, now, now, pk, Status.SENDING, token])
-        return cursor.rowcount == 1
 
 
-def _load(ids: list[int], token: str) -> list[tuple[Reminder, planning.Facts, Reschedule | None]]:
-    """The claimed rows with fresh facts for the re-check, in two queries for the batch."""
+def _load(ids: list[int], token: str) -> list[tuple[Reminder, Situation | None]]:
+    """The claimed rows, each with its incident's situation read fresh for the re-check, in a
+    fixed number of queries for the chunk."""
     rows = list(
         Reminder.objects.filter(pk__in=ids, lease_token=token, status=Status.SENDING)
-        .select_related("incident__owner__profile", "reschedule__interviewer")
         .order_by("due_at", "pk")
     )
-    incident_ids = {r.incident_id for r in rows}
-    by_incident: dict[int, list[Reschedule]] = {i: [] for i in incident_ids}
-    for res in Reschedule.objects.filter(
-        incident_id__in=incident_ids, cancelled_at__isnull=True
-    ).select_related("interviewer"):
-        by_incident[res.incident_id].append(res)
-    out = []
-    for row in rows:
-        incident = row.incident
-        reschedules = by_incident[row.incident_id]
-        facts = facts_from(
-            incident,
-            reschedules=reschedules,
-            reminders_off=incident.owner.profile.reminders_off or (),
-        )
-        interview = None
-        if facts.interview is not None:
-            interview = next(r for r in reschedules if r.pk == facts.interview.reschedule_id)
-        out.append((row, facts, interview))
-    return out
+    situations = situations_for_dispatch({r.incident_id for r in rows})
+    return [(row, situations.get(row.incident_id)) for row in rows]
 
 
 def _classify(exc: BaseException) -> tuple[bool, str]:
@@ -247,7 +211,10 @@ RECHECK_CHUNK = 10
 def _prepare(ids: list[int], token: str, result: Result) -> list[tuple[Reminder, object]]:
     """Re-check claimed rows against fresh facts and render those still wanted."""
     prepared = []
-    for row, facts, interview in _load(ids, token):
+    for row, situation in _load(ids, token):
+        if situation is None:  # the incident is gone (its rows go with it)
+            continue
+        facts = situation.plan
         key = planning.Key(row.kind, row.reschedule_id, row.version)
         # The version re-check: the interview may have moved or the incident closed after
         # this row was claimed; a reminder for an outdated time is never sent.
@@ -261,12 +228,12 @@ def _prepare(ids: list[int], token: str, result: Result) -> list[tuple[Reminder,
                 row.pk,
                 token,
                 status=Status.SKIPPED,
-                reason=f"You turned off {planning.LABELS[row.kind]} reminders in your profile.",
+                reason=planning.turned_off_reason(row.kind),
             )
             result.skipped += 1
             continue
         try:
-            message = emails.reminder_message(row, interview=interview)
+            message = emails.reminder_message(reminder_mail(row, situation))
         except Exception as exc:  # a rendering bug: visible on the row, not retried forever
             log.exception("Could not render reminder %s", row.pk)
             _finish(row.pk, token, status=Status.FAILED, last_error=_classify(exc)[1][:500])

@@ -10,16 +10,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from . import planning
+
 
 class Reminder(models.Model):
-    class Kind(models.TextChoices):
-        FIRST_HOUR = "first_hour", "First-hour nudge"
-        FOLLOW_UP = "follow_up", "Follow-up nudge"
-        BEFORE_24H = "before_24h", "24 hours before"
-        BEFORE_1H = "before_1h", "1 hour before"
-        THANK_YOU = "thank_you", "Thank-you nudge"
-        THANK_YOU_LAST_CALL = "thank_you_last_call", "Thank-you last call"
-        TEST = "test", "Test reminder"
+    # The kinds are owned by planning.py; the choices derive from its table.
+    Kind = models.TextChoices(
+        "Kind", [(value.upper(), (value, label)) for value, label in planning.KIND_CHOICES]
+    )
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -30,17 +28,8 @@ class Reminder(models.Model):
         EXPIRED = "expired", "Expired"
         SKIPPED = "skipped", "Skipped"
 
-    # The kinds a person can turn off in their profile (the test reminder is sent on request).
-    OPTIONAL_KINDS = (
-        Kind.FIRST_HOUR,
-        Kind.FOLLOW_UP,
-        Kind.BEFORE_24H,
-        Kind.BEFORE_1H,
-        Kind.THANK_YOU,
-        Kind.THANK_YOU_LAST_CALL,
-    )
-    # Kinds about the confirmed interview: planned for one version of its time.
-    INTERVIEW_KINDS = (Kind.BEFORE_24H, Kind.BEFORE_1H, Kind.THANK_YOU, Kind.THANK_YOU_LAST_CALL)
+    OPTIONAL_KINDS = planning.OPTIONAL_KINDS
+    INTERVIEW_KINDS = planning.INTERVIEW_KINDS
 
     incident = models.ForeignKey(
         "incidents.Incident", on_delete=models.CASCADE, related_name="reminders"

@@ -23,15 +23,27 @@ THANK_YOU = "thank_you"
 THANK_YOU_LAST_CALL = "thank_you_last_call"
 TEST = "test"
 
-LABELS = {
-    FIRST_HOUR: "first-hour nudge",
-    FOLLOW_UP: "follow-up nudge",
-    BEFORE_24H: "24-hours-before",
-    BEFORE_1H: "1-hour-before",
-    THANK_YOU: "thank-you nudge",
-    THANK_YOU_LAST_CALL: "thank-you last call",
-    TEST: "test",
-}
+# The kinds, owned here: the model's choices and the profile's list derive from this table.
+KIND_CHOICES = (
+    (FIRST_HOUR, "First-hour nudge"),
+    (FOLLOW_UP, "Follow-up nudge"),
+    (BEFORE_24H, "24 hours before"),
+    (BEFORE_1H, "1 hour before"),
+    (THANK_YOU, "Thank-you nudge"),
+    (THANK_YOU_LAST_CALL, "Thank-you last call"),
+    (TEST, "Test reminder"),
+)
+LABELS = dict(KIND_CHOICES)
+# The kinds a person can turn off in their profile (the test reminder is sent on request).
+OPTIONAL_KINDS = (FIRST_HOUR, FOLLOW_UP, BEFORE_24H, BEFORE_1H, THANK_YOU, THANK_YOU_LAST_CALL)
+# Kinds about the confirmed interview: planned for one version of its time.
+INTERVIEW_KINDS = (BEFORE_24H, BEFORE_1H, THANK_YOU, THANK_YOU_LAST_CALL)
+
+
+def turned_off_reason(kind: str) -> str:
+    """Why a reminder of a kind the person turned off is not sent (one sentence everywhere)."""
+    return f"You turned off the “{LABELS[kind]}” reminders in your profile."
+
 
 FIRST_HOUR_DUE = timedelta(minutes=45)
 FIRST_HOUR_EXPIRES = timedelta(hours=2)
@@ -176,7 +188,7 @@ def plan(facts: Facts, now: datetime) -> list[Planned]:
     for p in _wanted(facts):
         reason = ""
         if p.kind in facts.reminders_off:
-            reason = f"You turned off {LABELS[p.kind]} reminders in your profile."
+            reason = turned_off_reason(p.kind)
         elif p.due_at <= utc(now):
             reason = (
                 "It was already due when it was planned "

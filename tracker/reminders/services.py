@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Max
 
+from tracker.incidents.selectors import situation_for
+
 from . import planning
 from .models import Reminder, message_id_for
 
@@ -24,58 +26,6 @@ TEST_THROTTLE = timedelta(seconds=60)
 
 class ReminderRefused(Exception):
     """The step is not allowed now; the message says why, for the person."""
-
-
-def person_zone(incident) -> str:
-    """The zone reminders are planned and shown in: where the person is for this incident."""
-    return incident.candidate_tz or incident.owner.profile.time_zone or "UTC"
-
-
-def facts_from(incident, *, reschedules: Iterable, reminders_off: Iterable[str]) -> planning.Facts:
-    """Planning facts from an incident and its reschedules (any order; cancelled ones are
-    ignored). The interview is the newest confirmed reschedule; the request is the newest
-    live one when it is not confirmed."""
-    live = sorted(
-        (r for r in reschedules if r.cancelled_at is None),
-        key=lambda r: (r.requested_at, r.pk),
-        reverse=True,
-    )
-    request = interview = None
-    if live and live[0].confirmed_at is None:
-        cur = live[0]
-        request = planning.Request(
-            reschedule_id=cur.pk,
-            requested_at=cur.requested_at,
-            replied=cur.reply != cur.Reply.PENDING,
-            followed_up=cur.followed_up_at is not None,
-        )
-    confirmed = next((r for r in live if r.confirmed_at is not None), None)
-    if confirmed is not None:
-        interview = planning.Interview(
-            reschedule_id=confirmed.pk,
-            version=confirmed.version,
-            start=confirmed.start,
-            end=confirmed.end,
-        )
-    return planning.Facts(
-        incident_id=incident.pk,
-        is_open=incident.phase != incident.Phase.CLOSED,
-        person_tz=person_zone(incident),
-        discovered_at=incident.discovered_at,
-        first_outreach_at=incident.first_outreach_at,
-        request=request,
-        interview=interview,
-        thank_you_sent=incident.thank_you_sent_at is not None,
-        reminders_off=frozenset(reminders_off),
-    )
-
-
-def incident_facts(incident) -> planning.Facts:
-    return facts_from(
-        incident,
-        reschedules=list(incident.reschedules.all()),
-        reminders_off=incident.owner.profile.reminders_off or (),
-    )
 
 
 def _key(row: Reminder) -> planning.Key:
@@ -108,7 +58,7 @@ def reminders_sync(*, incident, now: datetime) -> dict[str, int]:
     off, is stored as skipped with the reason."""
     counts = {"created": 0, "skipped": 0, "cancelled": 0, "updated": 0, "revived": 0}
     with transaction.atomic():
-        facts = incident_facts(incident)
+        facts = situation_for(incident).plan
         planned = {p.key: p for p in planning.plan(facts, now)}
         # Locked so that a dispatcher's claim (SKIP LOCKED) waits for this write to commit.
         rows = list(

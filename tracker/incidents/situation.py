@@ -1,0 +1,193 @@
+"""The situation of one incident: everything the pages, the drafts, the reminders and the
+emails need to know about it, as one frozen value.
+
+`build` is the only place that picks the current reschedule (`current_of`), the confirmed
+interview and its version, the person's zone and the interviewer's zone, and turns the rows
+into the facts `phases` and `planning` decide on. It runs no query: the selectors
+(`selectors.situation_for`, `selectors.situations_for_dispatch`) load the rows in a fixed number
+of queries and hand them over; the rows' related lists are read with `.all()`, so what was
+prefetched is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from tracker.reminders import planning
+
+from . import phases
+from .models import Contact, Incident, PromisedMaterial, ProposedSlot, Reschedule, Safeguard
+
+
+def current_of(reschedules: Iterable[Reschedule]) -> Reschedule | None:
+    """THE current reschedule: the newest one not cancelled (the database allows at most one).
+    A confirmed interview is the current reschedule once it is confirmed."""
+    live = [r for r in reschedules if r.cancelled_at is None]
+    return max(live, key=lambda r: (r.requested_at, r.pk)) if live else None
+
+
+def person_zone(incident: Incident) -> str:
+    """Where the person is for this incident: reminders are planned and every time is shown
+    in this zone first."""
+    return incident.candidate_tz or "UTC"
+
+
+def interviewer_zone(incident: Incident, interview: Reschedule | None, person_tz: str) -> str:
+    """Where the other side is: the zone the interview was agreed in, else the zone of the
+    missed interview; when that is the person's own zone, the interviewer's zone if known."""
+    zone = (interview.time_zone if interview is not None else "") or incident.interview_tz
+    interviewer = interview.interviewer if interview is not None else None
+    if zone == person_tz and interviewer is not None and interviewer.time_zone:
+        zone = interviewer.time_zone
+    return zone or person_tz
+
+
+@dataclass(frozen=True)
+class Situation:
+    """One incident as the rules see it now. Rows are ORM objects already loaded; everything
+    else is plain data derived once."""
+
+    incident: Incident
+    contacts: tuple[Contact, ...]
+    # Every reschedule, oldest first; `current` is the one in play, `slots` its proposed times.
+    reschedules: tuple[Reschedule, ...]
+    current: Reschedule | None
+    slots: tuple[ProposedSlot, ...]
+    safeguards: tuple[Safeguard, ...]
+    materials: tuple[PromisedMaterial, ...]
+    materials_open: int
+    person_tz: str
+    interviewer_tz: str
+    reminders_off: frozenset[str]
+    facts: phases.Facts
+    plan: planning.Facts
+    actions: tuple[phases.Action, ...]
+    allowed: phases.Allowed
+
+    @property
+    def interview(self) -> Reschedule | None:
+        """The confirmed (not cancelled) rescheduled interview, if there is one."""
+        r = self.current
+        return r if r is not None and r.confirmed_at is not None else None
+
+    @property
+    def version(self) -> int:
+        """The version of the confirmed interview's time (0 when none is confirmed)."""
+        return self.interview.version if self.interview is not None else 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.incident.phase != phases.CLOSED
+
+    @property
+    def suggested_draft(self) -> str | None:
+        return phases.suggested_draft(self.facts)
+
+    @property
+    def interviewers(self) -> list[Contact]:
+        return [c for c in self.contacts if c.role == Contact.Role.INTERVIEWER]
+
+    @property
+    def safeguards_open(self) -> int:
+        return sum(1 for s in self.safeguards if s.done_at is None)
+
+    def clock(self, now: datetime) -> phases.FirstHourClock:
+        i = self.incident
+        return phases.first_hour_clock(
+            discovered_at=i.discovered_at, first_outreach_at=i.first_outreach_at, now=now
+        )
+
+
+def phase_facts(
+    incident: Incident, current: Reschedule | None, *, has_slots: bool, materials_open: int
+) -> phases.Facts:
+    confirmed = current is not None and current.confirmed_at is not None
+    return phases.Facts(
+        phase=incident.phase,
+        outcome=incident.outcome,
+        apology_recorded=incident.first_outreach_at is not None,
+        reschedule_requested=current is not None and has_slots,
+        reply=current.reply if current is not None else "",
+        followed_up=current is not None and current.followed_up_at is not None,
+        confirmed=confirmed,
+        confirmed_start=current.start if confirmed else None,
+        attended=incident.attended_at is not None,
+        thank_you_sent=incident.thank_you_sent_at is not None,
+        materials_open=materials_open,
+        lessons_recorded=bool(incident.lessons.strip()),
+    )
+
+
+def planning_facts(
+    incident: Incident, current: Reschedule | None, *, person_tz: str,
+    reminders_off: frozenset[str],
+) -> planning.Facts:
+    request = interview = None
+    if current is not None and current.confirmed_at is None:
+        request = planning.Request(
+            reschedule_id=current.pk,
+            requested_at=current.requested_at,
+            replied=current.reply != Reschedule.Reply.PENDING,
+            followed_up=current.followed_up_at is not None,
+        )
+    if current is not None and current.confirmed_at is not None:
+        interview = planning.Interview(
+            reschedule_id=current.pk,
+            version=current.version,
+            start=current.start,
+            end=current.end,
+        )
+    return planning.Facts(
+        incident_id=incident.pk,
+        is_open=incident.phase != phases.CLOSED,
+        person_tz=person_tz,
+        discovered_at=incident.discovered_at,
+        first_outreach_at=incident.first_outreach_at,
+        request=request,
+        interview=interview,
+        thank_you_sent=incident.thank_you_sent_at is not None,
+        reminders_off=reminders_off,
+    )
+
+
+def build(
+    incident: Incident,
+    *,
+    reschedules: Iterable[Reschedule],
+    contacts: Iterable[Contact] = (),
+    safeguards: Iterable[Safeguard] = (),
+    materials: Iterable[PromisedMaterial] | None = None,
+    materials_open: int | None = None,
+    reminders_off: Iterable[str] = (),
+) -> Situation:
+    """The situation from loaded rows. `materials_open` may be given instead of the materials
+    (a count from the database, for lists of incidents)."""
+    reschedules = tuple(reschedules)
+    current = current_of(reschedules)
+    slots = tuple(current.slots.all()) if current is not None else ()
+    materials = tuple(materials) if materials is not None else ()
+    if materials_open is None:
+        materials_open = sum(1 for m in materials if m.status == PromisedMaterial.Status.PENDING)
+    off = frozenset(reminders_off or ())
+    zone = person_zone(incident)
+    interview = current if current is not None and current.confirmed_at is not None else None
+    facts = phase_facts(incident, current, has_slots=bool(slots), materials_open=materials_open)
+    return Situation(
+        incident=incident,
+        contacts=tuple(contacts),
+        reschedules=reschedules,
+        current=current,
+        slots=slots,
+        safeguards=tuple(safeguards),
+        materials=materials,
+        materials_open=materials_open,
+        person_tz=zone,
+        interviewer_tz=interviewer_zone(incident, interview, zone),
+        reminders_off=off,
+        facts=facts,
+        plan=planning_facts(incident, current, person_tz=zone, reminders_off=off),
+        actions=tuple(phases.next_actions(facts)),
+        allowed=phases.allowed(facts),
+    )

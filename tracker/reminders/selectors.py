@@ -1,0 +1,84 @@
+"""Reads of reminders for the person's pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tracker.zones import format_local
+
+from .models import Reminder
+
+Status = Reminder.Status
+BADGES = {
+    Status.PENDING: "text-bg-primary",
+    Status.SENDING: "text-bg-info",
+    Status.SENT: "text-bg-success",
+    Status.FAILED: "text-bg-danger",
+    Status.CANCELLED: "text-bg-secondary",
+    Status.EXPIRED: "text-bg-warning",
+    Status.SKIPPED: "text-bg-light",
+}
+
+
+@dataclass(frozen=True)
+class PanelRow:
+    kind: str
+    due: str
+    status: str
+    status_label: str
+    badge: str
+    note: str
+    sent: bool
+
+
+@dataclass(frozen=True)
+class ReminderPanel:
+    incident_id: int
+    rows: tuple[PanelRow, ...]
+    zone: str
+    has_interview: bool
+    can_test: bool
+
+
+def _note(r: Reminder) -> str:
+    if r.status == Status.FAILED:
+        return r.last_error
+    if r.status == Status.PENDING and r.last_error:
+        return f"Retrying: {r.last_error}"
+    return r.reason
+
+
+def reminders_panel(*, incident, person_tz: str) -> ReminderPanel:
+    """Every reminder of the incident with its kind, due (or sent) time in the person's zone,
+    status and reason, in one query (the rows with their reschedules)."""
+    rows = []
+    confirmed = False
+    for r in Reminder.objects.filter(incident=incident).select_related("reschedule").order_by(
+        "due_at", "pk"
+    ):
+        res = r.reschedule
+        if (
+            res is not None
+            and res.confirmed_at is not None
+            and res.cancelled_at is None
+            and res.version == r.version
+        ):
+            confirmed = True
+        rows.append(
+            PanelRow(
+                kind=r.get_kind_display(),
+                due=format_local(r.sent_at or r.due_at, person_tz),
+                status=r.status,
+                status_label=r.get_status_display(),
+                badge=BADGES.get(r.status, "text-bg-light"),
+                note=_note(r),
+                sent=r.status == Status.SENT,
+            )
+        )
+    return ReminderPanel(
+        incident_id=incident.pk,
+        rows=tuple(rows),
+        zone=person_tz,
+        has_interview=confirmed,
+        can_test=incident.phase != incident.Phase.CLOSED,
+    )
