@@ -1,26 +1,31 @@
 """The reminders panel, the test-reminder button and the .ics download
-(tracker/web/reminder_views.py, tracker/web/templatetags/reminder_tags.py)."""
+(tracker/reminders/selectors.py, templates/web/_reminders_panel.html,
+tracker/web/reminder_views.py)."""
 
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.template import Context, Template
+from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
 from icalendar import Calendar
 
 from tests.scenarios import START, T0, apologised, confirm, confirmed, logged
 from tracker.reminders.models import Reminder
+from tracker.reminders.selectors import reminders_panel
 
 pytestmark = pytest.mark.django_db
 NOW = T0 + timedelta(hours=2)
 
 
 def render_panel(incident):
+    """The panel as the incident page renders it: one query for the selector, none for the
+    template."""
     request = RequestFactory().get("/")
-    return Template("{% load reminder_tags %}{% reminders_panel incident %}").render(
-        Context({"incident": incident, "request": request, "csrf_token": "tok"})
+    panel = reminders_panel(incident=incident, person_tz=incident.candidate_tz)
+    return render_to_string(
+        "web/_reminders_panel.html", {"panel": panel, "csrf_token": "tok"}, request=request
     )
 
 

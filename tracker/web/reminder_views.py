@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
-from tracker.incidents.selectors import incident_get_for_user
+from tracker.incidents.selectors import incident_get_for_user, situation_for
 from tracker.messaging import calendar
 from tracker.reminders import services
 
@@ -34,16 +34,11 @@ def reminder_test(request, pk):
 @require_GET
 def incident_ics(request, pk):
     incident = incident_get_for_user(user=request.user, pk=pk)
-    reschedule = (
-        incident.reschedules.filter(cancelled_at__isnull=True, confirmed_at__isnull=False)
-        .select_related("interviewer")
-        .order_by("-requested_at", "-pk")
-        .first()
-    )
-    if reschedule is None:
+    situation = situation_for(incident)
+    if situation.interview is None:
         raise Http404("No interview is confirmed yet.")
     ics = calendar.interview_ics(
-        reschedule, incident=incident, person_tz=services.person_zone(incident)
+        situation.interview, incident=incident, person_tz=situation.person_tz
     )
     response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
     name = slugify(f"interview {incident.company}") or "interview"

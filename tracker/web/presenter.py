@@ -1,0 +1,201 @@
+"""What the person's pages show, built from an incident's situation: the next actions as
+links, the phase stepper, the incident page's context and its forms' initial values.
+
+No query of its own: everything comes from `selectors.situation_of` / `dashboard_situation`.
+The rules (which actions, which sections are open) come from `phases` through the situation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.urls import reverse
+
+from tracker.incidents import phases
+from tracker.incidents.models import Incident
+from tracker.incidents.situation import Situation
+
+from . import forms
+
+
+@dataclass(frozen=True)
+class ActionLink:
+    label: str
+    href: str
+    draft_href: str | None
+
+
+def action_links(situation: Situation, *, on_page: bool, limit: int | None = None) -> list[
+    ActionLink
+]:
+    """The next actions as links; `limit` keeps the first few (each costs URL reversals)."""
+    pk = situation.incident.pk
+    base = "" if on_page else reverse("incident_detail", args=[pk])
+    return [
+        ActionLink(
+            label=action.label,
+            href=f"{base}#{action.anchor}" if action.anchor else base or "#",
+            draft_href=reverse("draft", args=[pk, action.draft]) if action.draft else None,
+        )
+        for action in situation.actions[:limit]
+    ]
+
+
+def stepper(phase: str) -> list[dict]:
+    order = [p for p, _, _ in phases.PHASE_CHOICES]
+    here = order.index(phase) if phase in order else 0
+    return [
+        {
+            "label": label,
+            "hint": hint,
+            "state": "done" if i < here else ("current" if i == here else "todo"),
+        }
+        for i, (_, label, hint) in enumerate(phases.PHASE_CHOICES)
+    ]
+
+
+@dataclass(frozen=True)
+class DashboardRow:
+    incident: Incident
+    actions: list[ActionLink]
+    clock: phases.FirstHourClock | None
+    current: object  # the confirmed interview, if any
+
+
+def dashboard_row(situation: Situation, now: datetime) -> DashboardRow:
+    return DashboardRow(
+        incident=situation.incident,
+        # A row shows only the most urgent action.
+        actions=action_links(situation, on_page=False, limit=1),
+        clock=situation.clock(now) if situation.allowed.first_hour else None,
+        current=situation.interview,
+    )
+
+
+def confirm_initial(situation: Situation) -> dict:
+    """The confirm form's starting values: the confirmed interview to move, else the slot they
+    accepted, else the zone and format of the missed interview."""
+    i, r = situation.incident, situation.current
+    initial = {"time_zone": i.interview_tz, "format": i.format, "duration_minutes": 45}
+    interviewers = situation.interviewers
+    if interviewers:
+        initial["interviewer"] = str(interviewers[0].pk)
+    interview = situation.interview
+    if interview is not None:
+        initial.update(
+            start=forms.wall_time_in(interview.start, interview.time_zone),
+            time_zone=interview.time_zone,
+            duration_minutes=interview.duration_minutes,
+            format=interview.format or i.format,
+            location=interview.location,
+            interviewer=str(interview.interviewer_id or ""),
+        )
+    elif r is not None and r.accepted_slot_id is not None:
+        slot = next((s for s in situation.slots if s.pk == r.accepted_slot_id), r.accepted_slot)
+        initial.update(
+            start=forms.wall_time_in(slot.start, slot.time_zone), time_zone=slot.time_zone
+        )
+    return initial
+
+
+def outreach_initial(situation: Situation) -> dict:
+    """The purpose the next outreach most likely has, so recording it is one tap."""
+    f = situation.facts
+    if f.phase == phases.CONTAIN:
+        purpose = "apology"
+    elif f.confirmed:
+        purpose = "confirmation"
+    elif f.phase == phases.CORRECT and f.reschedule_requested and f.reply == "pending":
+        purpose = "follow_up"
+    elif f.phase == phases.CORRECT:
+        purpose = "reschedule"
+    else:
+        purpose = "other"
+    contacts = situation.contacts
+    return {"purpose": purpose, "contact": str(contacts[0].pk) if len(contacts) == 1 else ""}
+
+
+def close_options(situation: Situation) -> list[dict]:
+    return [
+        {"value": value, "label": label,
+         "blockers": phases.close_blockers(situation.facts, value)}
+        for value, label in Incident.Outcome.choices
+    ]
+
+
+def _latest(items, key, recent: int | None) -> tuple[list, bool]:
+    """Oldest first, and whether older ones were left out (see `selectors.incident_detail`)."""
+    items = sorted(items, key=key)
+    if recent is not None and len(items) > recent:
+        return items[-recent:], True
+    return items, False
+
+
+def _loaded(incident: Incident, attr: str, manager) -> list:
+    """The list `selectors.incident_detail(recent=...)` loaded, else the prefetched rows."""
+    rows = getattr(incident, attr, None)
+    return list(manager.all()) if rows is None else rows
+
+
+def incident_page(situation: Situation, now: datetime, *, recent: int | None,
+                  reminders=None) -> dict:
+    """The incident page's context. Only the forms this phase shows are built; the others
+    have their own pages."""
+    i, allowed = situation.incident, situation.allowed
+    outreach, outreach_more = _latest(
+        _loaded(i, "recent_outreach", i.outreach), lambda o: (o.occurred_at, o.pk), recent
+    )
+    timeline, timeline_more = _latest(
+        _loaded(i, "recent_timeline", i.timeline), lambda e: (e.at, e.pk), recent
+    )
+    # Listed and offered by name; the situation keeps them in the order they were added.
+    contacts = sorted(situation.contacts, key=lambda c: (c.name, c.pk))
+    ctx = {
+        "incident": i,
+        "situation": situation,
+        "facts": situation.facts,
+        "allowed": allowed,
+        "steps": stepper(i.phase),
+        "actions": action_links(situation, on_page=True),
+        "clock": situation.clock(now),
+        "contacts": contacts,
+        "outreach": outreach,
+        "outreach_more": outreach_more,
+        "recent": recent,
+        "reschedules": list(situation.reschedules),
+        "current": situation.current,
+        "safeguards": list(situation.safeguards),
+        "materials": list(situation.materials),
+        "timeline": timeline,
+        "timeline_more": timeline_more,
+        "close_options": close_options(situation),
+        "suggested_draft": situation.suggested_draft,
+        "reminders": reminders,
+        # Several forms share field names (time_zone, contact, text): each gets its own ids,
+        # so every label on the page points at its own field.
+        "outreach_form": forms.OutreachForm(
+            contacts=contacts, now=now, initial=outreach_initial(situation),
+            auto_id="outreach-%s",
+        ),
+        "contact_form": forms.ContactForm(
+            initial={"time_zone": i.interview_tz}, auto_id="contact-%s"
+        ),
+        "lessons_form": forms.LessonsForm(initial={"lessons": i.lessons}),
+    }
+    if allowed.request:
+        ctx["request_form"] = forms.SlotFormSet(now=now, zone=i.interview_tz)
+    if allowed.confirm:
+        ctx["confirm_form"] = forms.ConfirmForm(
+            contacts=contacts, now=now, initial=confirm_initial(situation),
+            auto_id="confirm-%s",
+        )
+    if allowed.thank:
+        ctx["thank_you_form"] = forms.ThankYouForm(contacts=contacts, auto_id="thank-you-%s")
+    if allowed.edit:
+        ctx["material_form"] = forms.MaterialForm()
+    if allowed.reply:
+        ctx["reply_form"] = forms.ReplyForm(
+            reschedule=situation.current, person_tz=situation.person_tz
+        )
+    return ctx
