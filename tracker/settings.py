@@ -220,6 +220,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that goes away is waited for, however long: never give up and exit.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -242,6 +245,14 @@ if min(REMINDER_BATCH_SIZE, REMINDER_LEASE_SECONDS, REMINDER_RETRY_BASE_SECONDS)
     raise ImproperlyConfigured("REMINDER_BATCH_SIZE, _LEASE_SECONDS, _RETRY_BASE_SECONDS > 0.")
 if REMINDER_DISPATCH_BUDGET_SECONDS >= CELERY_TASK_SOFT_TIME_LIMIT:
     raise ImproperlyConfigured("REMINDER_DISPATCH_BUDGET_SECONDS must be under the soft limit.")
+# A claim's lease must outlast the slowest allowed SMTP reply (EMAIL_TIMEOUT) plus this margin;
+# a system check refuses a shorter one (tracker/reminders/checks.py).
+REMINDER_LEASE_MARGIN_SECONDS = env.float("REMINDER_LEASE_MARGIN_SECONDS", default=5.0)
+# How long a move, call-off or close waits for a reminder of the same incident being sent
+# (the dispatcher holds the incident from its last check through the send), and the reverse.
+INCIDENT_LOCK_TIMEOUT_SECONDS = env.float(
+    "INCIDENT_LOCK_TIMEOUT_SECONDS", default=EMAIL_TIMEOUT + 10.0
+)
 
 LOGGING = {
     "version": 1,

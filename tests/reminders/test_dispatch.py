@@ -239,9 +239,11 @@ def test_person_without_email_gets_a_visible_failure(user):
     assert r.status == S.FAILED and "no email address" in r.last_error
 
 
-def test_batch_stops_sending_when_its_lease_would_run_out(user, settings, monkeypatch):
+def test_batch_stops_starting_sends_once_its_time_budget_is_spent(user, settings, monkeypatch):
     confirmed(user)
     confirmed(user)
+    settings.REMINDER_DISPATCH_BUDGET_SECONDS = 60
+    # Read at the start (the deadline), then before each row.
     clock = iter([0.0, 0.0, 1_000.0, 1_000.0, 1_000.0])
     monkeypatch.setattr(dispatch.time, "monotonic", lambda: next(clock, 1_000.0))
     now = DUE_1H + timedelta(seconds=1)
@@ -280,7 +282,7 @@ class ClosingBackend(LocmemBackend):
 def test_a_close_committed_while_the_batch_is_sending_stops_its_unsent_reminder(user, settings):
     from tracker.incidents.models import Incident
 
-    for _ in range(dispatch.RECHECK_CHUNK + 1):
+    for _ in range(3):
         confirmed(user)
     now = DUE_1H + timedelta(seconds=1)
     dispatch.expire_overdue(now)
@@ -290,7 +292,8 @@ def test_a_close_committed_while_the_batch_is_sending_stops_its_unsent_reminder(
     ClosingBackend.close_incident = Incident.objects.get(pk=last.incident_id)
     with time_machine.travel(now, tick=False):
         result = dispatch.process(token, ids, lease=timedelta(seconds=60))
-    assert result.sent == dispatch.RECHECK_CHUNK and result.cancelled == 1
+    # Each row is checked just before its own send: the close stops the one not yet sent.
+    assert result.sent == 2 and result.cancelled == 1
     last.refresh_from_db()
     assert last.status == S.CANCELLED and last.reason == "The incident is closed."
 

@@ -19,13 +19,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
+from django.db import DatabaseError, transaction
 from django.db import connection as db_connection
-from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from tracker.incidents.models import Incident
 from tracker.incidents.selectors import situations_for_dispatch
-from tracker.incidents.situation import Situation
 from tracker.messaging import emails
 
 from . import planning
@@ -64,9 +64,16 @@ class Result:
 def expire_overdue(now: datetime) -> int:
     """Pending reminders past their expiry become expired: never sent late. (due_at <= now
     holds whenever expires_at <= now, and lets the partial index do the work.)"""
-    return Reminder.objects.filter(
-        status=Status.PENDING, due_at__lte=now, expires_at__lte=now
-    ).update(status=Status.EXPIRED, reason=EXPIRED_REASON, next_attempt_at=None, updated_at=now)
+    overdue = Reminder.objects.filter(status=Status.PENDING, due_at__lte=now, expires_at__lte=now)
+    rows = list(overdue.only("pk", "kind", "message_id")[:1000])
+    if not rows:
+        return 0
+    n = Reminder.objects.filter(pk__in=[r.pk for r in rows], status=Status.PENDING).update(
+        status=Status.EXPIRED, reason=EXPIRED_REASON, next_attempt_at=None, updated_at=now
+    )
+    for row in rows:
+        _log("expired", row)
+    return n
 
 
 def release_expired_leases(now: datetime) -> int:
@@ -128,23 +135,38 @@ def _finish(pk: int, token: str, **changes) -> bool:
     return _mine(pk, token).update(updated_at=timezone.now(), **changes) == 1
 
 
+def _log(event: str, row: Reminder, level: int = logging.INFO, **more) -> None:
+    """One line per reminder and outcome, with what identifies it (JSON fields with
+    LOG_FORMAT=json)."""
+    fields = {"reminder_id": row.pk, "kind": row.kind, "message_id": row.message_id, **more}
+    detail = " ".join(f"{k}={v}" for k, v in more.items())
+    log.log(level, "Reminder %s %s %s %s%s", row.pk, event, row.kind, row.message_id,
+            f" {detail}" if detail else "", extra=fields)
+
+
 def _mark_sent(pk: int, token: str) -> bool:
-    """The "sent" mark: one durable conditional UPDATE per message (autocommit), so that the
-    duplicate window stays the SMTP reply gap."""
+    """The "sent" mark: one conditional UPDATE, so that the duplicate window stays the SMTP
+    reply gap."""
     return _finish(
         pk, token, status=Status.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None
     )
 
 
-def _load(ids: list[int], token: str) -> list[tuple[Reminder, Situation | None]]:
-    """The claimed rows, each with its incident's situation read fresh for the re-check, in a
-    fixed number of queries for the chunk."""
-    rows = list(
-        Reminder.objects.filter(pk__in=ids, lease_token=token, status=Status.SENDING)
-        .order_by("due_at", "pk")
-    )
-    situations = situations_for_dispatch({r.incident_id for r in rows})
-    return [(row, situations.get(row.incident_id)) for row in rows]
+def _mark_sent_again(pk: int, token: str, until: float) -> bool:
+    """The mark after the server's 250, when the connection that was to write it died: on a
+    fresh connection, again and again while the lease holds (a row marked by nobody would be
+    sent twice once its lease ran out)."""
+    delay = 0.1
+    while True:
+        db_connection.close()
+        try:
+            return _mark_sent(pk, token)
+        except DatabaseError:
+            if time.monotonic() + delay > until:
+                log.exception("Reminder %s: the sent mark could not be written", pk)
+                return False
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 def _classify(exc: BaseException) -> tuple[bool, str]:
@@ -175,12 +197,23 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _reset(conn) -> None:
-    """Drop a broken SMTP connection so the next message opens a fresh one."""
+    """Drop the SMTP connection so the next message opens a fresh one."""
     try:
         conn.close()
     except Exception:  # a dead socket may fail to say QUIT; it is being dropped anyway
-        if hasattr(conn, "connection"):
-            conn.connection = None
+        log.debug("SMTP connection dropped uncleanly", exc_info=True)
+    conn.connection = None
+
+
+def _socket_gone(conn, exc: BaseException) -> bool:
+    """After a 421 or a disconnect smtplib has closed its socket: the next message must not
+    pay for this one."""
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return True
+    if isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == 421:
+        return True
+    smtp = getattr(conn, "connection", None)
+    return smtp is not None and getattr(smtp, "sock", None) is None
 
 
 def _transient(row: Reminder, token: str, error: str, now: datetime, result: Result) -> None:
@@ -191,6 +224,7 @@ def _transient(row: Reminder, token: str, error: str, now: datetime, result: Res
             status=Status.FAILED,
             last_error=f"Gave up after {row.attempts} attempts. {error}"[:500],
         )
+        _log("failed", row, logging.WARNING, error=error, attempts=row.attempts)
         result.failed += 1
         return
     _finish(
@@ -200,53 +234,15 @@ def _transient(row: Reminder, token: str, error: str, now: datetime, result: Res
         next_attempt_at=now + backoff(row.attempts),
         last_error=error[:500],
     )
+    _log("retrying", row, logging.WARNING, error=error, attempts=row.attempts)
     result.retrying += 1
-
-
-# Rows re-checked and rendered at a time, just before they are sent: a move or a close that
-# commits while a batch is being sent stops the reminders not yet sent.
-RECHECK_CHUNK = 10
-
-
-def _prepare(ids: list[int], token: str, result: Result) -> list[tuple[Reminder, object]]:
-    """Re-check claimed rows against fresh facts and render those still wanted."""
-    prepared = []
-    for row, situation in _load(ids, token):
-        if situation is None:  # the incident is gone (its rows go with it)
-            continue
-        facts = situation.plan
-        key = planning.Key(row.kind, row.reschedule_id, row.version)
-        # The version re-check: the interview may have moved or the incident closed after
-        # this row was claimed; a reminder for an outdated time is never sent.
-        reason = planning.stale_reason(key, facts)
-        if reason:
-            _finish(row.pk, token, status=Status.CANCELLED, reason=reason)
-            result.cancelled += 1
-            continue
-        if row.kind in facts.reminders_off:
-            _finish(
-                row.pk,
-                token,
-                status=Status.SKIPPED,
-                reason=planning.turned_off_reason(row.kind),
-            )
-            result.skipped += 1
-            continue
-        try:
-            message = emails.reminder_message(reminder_mail(row, situation))
-        except Exception as exc:  # a rendering bug: visible on the row, not retried forever
-            log.exception("Could not render reminder %s", row.pk)
-            _finish(row.pk, token, status=Status.FAILED, last_error=_classify(exc)[1][:500])
-            result.failed += 1
-            continue
-        prepared.append((row, message))
-    return prepared
 
 
 def _unreachable(ids: list[int], token: str, attempts: int, error: str, result: Result) -> None:
     """The server cannot be reached: every row still held waits (or gives up) together."""
     now = timezone.now()
     held = Reminder.objects.filter(pk__in=ids, status=Status.SENDING, lease_token=token)
+    log.warning("Mail server unreachable, %d reminder(s) wait: %s", held.count(), error)
     result.failed += held.filter(attempts__gte=settings.REMINDER_MAX_ATTEMPTS).update(
         status=Status.FAILED, lease_token="", lease_expires_at=None, updated_at=now,
         last_error=f"Gave up after {settings.REMINDER_MAX_ATTEMPTS} attempts. {error}"[:500],
@@ -257,64 +253,157 @@ def _unreachable(ids: list[int], token: str, attempts: int, error: str, result: 
     )
 
 
-def process(token: str, ids: list[int], *, lease: timedelta) -> Result:
-    """Re-check, render and send one claimed batch over one SMTP connection."""
-    result = Result(batches=1)
-    started = time.monotonic()
-    # Stop starting sends while a slow one could still outlive the lease.
-    reserve = min(lease.total_seconds() / 2, 2 * (settings.EMAIL_TIMEOUT or 10) + 1)
-    send_until = started + lease.total_seconds() - reserve
-    conn = get_connection(fail_silently=False)
-    remaining = list(ids)
-    queue: list = []
+def _hold_incident(incident_id: int) -> None:
+    """Hold the incident so that no move, call-off or close commits until this row's send is
+    over: PostgreSQL's share lock, which the services' exclusive lock waits for (both bounded
+    by the lock timeout). On SQLite the transaction itself began IMMEDIATE and holds the
+    database's one write lock, which every writer waits for: the same guarantee."""
+    if db_connection.vendor != "postgresql":
+        return
+    table = db_connection.ops.quote_name(Incident._meta.db_table)
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('lock_timeout', %s, true)",
+            [f"{int(settings.INCIDENT_LOCK_TIMEOUT_SECONDS * 1000)}ms"],
+        )
+        cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR SHARE", [incident_id])  # noqa: S608
+
+
+class _Skip(Exception):
+    """This row is not ours to send any more (its lease went to another dispatcher)."""
+
+
+def _send_one(conn, row: Reminder, token: str, lease: timedelta, result: Result) -> None:
+    """Check one claimed row just before its own send and send it, holding its incident from
+    the check through the send and the mark."""
+    sent = False
     try:
-        while remaining or queue:
-            if not queue:
-                chunk, remaining = remaining[:RECHECK_CHUNK], remaining[RECHECK_CHUNK:]
-                queue = _prepare(chunk, token, result)
-                continue
-            row, message = queue[0]
-            if time.monotonic() > send_until:
-                break
+        with transaction.atomic():
+            _hold_incident(row.incident_id)
+            now = timezone.now()
+            # Still ours, and ours for as long as the slowest allowed reply can take.
+            if not _mine(row.pk, token).update(lease_expires_at=now + lease, updated_at=now):
+                raise _Skip
+            situation = situations_for_dispatch([row.incident_id]).get(row.incident_id)
+            if situation is None:  # the incident is gone (its rows go with it)
+                raise _Skip
+            row.refresh_from_db()
+            if row.expires_at <= now:
+                _finish(row.pk, token, status=Status.EXPIRED, reason=EXPIRED_REASON)
+                _log("expired", row)
+                result.expired += 1
+                return
+            facts = situation.plan
+            key = planning.Key(row.kind, row.reschedule_id, row.version)
+            # The version re-check: the interview may have moved or the incident closed after
+            # this row was claimed; a reminder for an outdated time is never sent.
+            reason = planning.stale_reason(key, facts)
+            if reason:
+                _finish(row.pk, token, status=Status.CANCELLED, reason=reason)
+                _log("cancelled", row, reason=reason)
+                result.cancelled += 1
+                return
+            if row.kind in facts.reminders_off:
+                _finish(row.pk, token, status=Status.SKIPPED,
+                        reason=planning.turned_off_reason(row.kind))
+                result.skipped += 1
+                return
+            try:
+                message = emails.reminder_message(reminder_mail(row, situation))
+            except Exception as exc:  # a rendering bug: visible on the row, never retried
+                log.exception("Could not render reminder %s", row.pk)
+                _finish(row.pk, token, status=Status.FAILED, last_error=_classify(exc)[1][:500])
+                _log("failed", row, logging.ERROR, error=_classify(exc)[1])
+                result.failed += 1
+                return
             try:
                 # Opened here (not inside send_messages, which would close it again after
                 # each message): one connection serves the whole batch.
                 conn.open()
                 conn.send_messages([message])
             except Exception as exc:
+                if _socket_gone(conn, exc):
+                    _reset(conn)
                 transient, error = _classify(exc)
-                log.warning("Reminder %s not sent: %s", row.pk, error)
                 result.errors.append(error)
                 if not transient:
                     _finish(row.pk, token, status=Status.FAILED, last_error=error[:500])
+                    _log("failed", row, logging.WARNING, error=error)
                     result.failed += 1
-                elif isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException):
+                    return
+                if isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException):
                     _reset(conn)
-                    _unreachable([r.pk for r, _ in queue] + remaining, token, row.attempts,
-                                 error, result)
-                    queue, remaining = [], []
-                    break
-                else:
-                    _transient(row, token, error, timezone.now(), result)
-                    if not isinstance(exc, smtplib.SMTPResponseException):
-                        _reset(conn)
+                    raise _Unreachable(error) from exc
+                _transient(row, token, error, timezone.now(), result)
+                return
+            sent = True
+            if _mark_sent(row.pk, token):
+                result.sent += 1
+                _log("sent", row)
             else:
-                if _mark_sent(row.pk, token):
-                    result.sent += 1
-                else:
-                    # Our lease ran out and another dispatcher may have sent it too.
-                    result.lease_lost += 1
-                    log.error("Reminder %s sent after its lease was lost", row.pk)
-            queue.pop(0)
+                result.lease_lost += 1
+                _log("sent after its lease was lost", row, logging.ERROR)
+    except _Skip:
+        return
+    except DatabaseError:
+        if not sent:
+            # Nothing went out; the row keeps its lease and comes back when it runs out.
+            log.exception("Reminder %s: database error before the send", row.pk)
+            db_connection.close()
+            return
+        # The server said 250 but the mark (or its commit) failed: write it again.
+        until = time.monotonic() + lease.total_seconds() - 1
+        if _mark_sent_again(row.pk, token, until):
+            result.sent += 1
+            _log("sent", row, remarked=True)
+        else:
+            result.lease_lost += 1
+
+
+class _Unreachable(Exception):
+    """The mail server cannot be reached at all: the rest of the batch waits too."""
+
+
+def process(token: str, ids: list[int], *, lease: timedelta, deadline: float | None = None
+            ) -> Result:
+    """Check and send one claimed batch over one SMTP connection, each row checked just before
+    its own send. A row whose claim lease ran out meanwhile belongs to whoever claims it next;
+    each row's lease is renewed when its turn comes, so a slow reply never outlives it. No row
+    is started after `deadline` (monotonic; the dispatch budget by default): the rest go back
+    to pending for the next tick."""
+    result = Result(batches=1)
+    if deadline is None:
+        deadline = time.monotonic() + settings.REMINDER_DISPATCH_BUDGET_SECONDS
+    conn = get_connection(fail_silently=False)
+    rows = list(
+        Reminder.objects.filter(pk__in=ids, lease_token=token, status=Status.SENDING)
+        .order_by("due_at", "pk")
+    )
+    done = 0
+    try:
+        for row in rows:
+            if time.monotonic() > deadline:
+                break
+            try:
+                _send_one(conn, row, token, lease, result)
+            except _Unreachable as exc:
+                left = [r.pk for r in rows[done:]]
+                _unreachable(left, token, row.attempts, str(exc), result)
+                done = len(rows)
+                break
+            done += 1
     finally:
-        unsent = [r.pk for r, _ in queue] + remaining
+        unsent = [r.pk for r in rows[done:]]
         if unsent:
-            # Not sent (time ran out, or we are being stopped): back to pending for the next
-            # tick. The one in flight may have gone out; its duplicate has the same Message-ID.
-            result.released += Reminder.objects.filter(
-                pk__in=unsent, status=Status.SENDING, lease_token=token
-            ).update(status=Status.PENDING, lease_token="", lease_expires_at=None,
-                     updated_at=timezone.now())
+            # Not sent (we are being stopped): back to pending for the next tick. The one in
+            # flight may have gone out; its duplicate has the same Message-ID.
+            try:
+                result.released += Reminder.objects.filter(
+                    pk__in=unsent, status=Status.SENDING, lease_token=token
+                ).update(status=Status.PENDING, lease_token="", lease_expires_at=None,
+                         updated_at=timezone.now())
+            except DatabaseError:  # their leases run out and bring them back
+                log.exception("Could not release %d unsent reminders", len(unsent))
         _reset(conn)
     return result
 
@@ -334,7 +423,7 @@ def run(*, budget: float | None = None, limit: int | None = None) -> Result:
         token, ids = claim(now=now, limit=limit, lease=lease)
         if not ids:
             break
-        total.add(process(token, ids, lease=lease))
+        total.add(process(token, ids, lease=lease, deadline=started + budget))
         if len(ids) < limit or time.monotonic() - started > budget:
             break
     return total

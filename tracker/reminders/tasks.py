@@ -10,7 +10,15 @@ from . import dispatch
 log = logging.getLogger(__name__)
 
 
-@shared_task(name="tracker.reminders.tasks.dispatch_due", ignore_result=True)
+# Acknowledged when it starts (acks_late off): a tick is not precious (the rows are the truth),
+# and an unacknowledged tick is what a worker must restore when Redis goes away mid-dispatch,
+# the step that crashed workers (kombu's restore on a dead connection).
+@shared_task(
+    name="tracker.reminders.tasks.dispatch_due",
+    ignore_result=True,
+    acks_late=False,
+    reject_on_worker_lost=False,
+)
 def dispatch_due() -> dict:
     result = dispatch.run()
     if result.batches:

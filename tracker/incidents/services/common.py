@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import OperationalError, connection
 from django.utils import timezone  # is_naive only: services never read the clock
 
 from tracker.reminders import services as reminders
@@ -15,6 +17,10 @@ from tracker.zones import is_zone
 
 from .. import phases
 from ..models import Contact, Incident, TimelineEvent
+from ..phases import TransitionRefused
+
+# PostgreSQL's "lock_not_available": the lock timeout ran out.
+LOCK_NOT_AVAILABLE = "55P03"
 
 # Outreach may be logged a little ahead of the server clock (a phone's clock, a slow form).
 CLOCK_SLACK = timedelta(minutes=5)
@@ -43,8 +49,25 @@ def lock(incident: Incident) -> None:
     writes (two confirms, a reply racing a follow-up) run one after the other on fresh data and
     never both bump a version from the same base. On SQLite `select_for_update` does nothing,
     but the settings begin every transaction IMMEDIATE, which serialises writers the same way.
+
+    A reminder of this incident being sent holds it too (the dispatcher's share lock, from its
+    last check through the send): the write waits for that send, at most
+    INCIDENT_LOCK_TIMEOUT_SECONDS, and then is refused with a message to try again.
     """
-    incident.refresh_from_db(from_queryset=Incident.objects.select_for_update())
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('lock_timeout', %s, true)",
+                [f"{int(settings.INCIDENT_LOCK_TIMEOUT_SECONDS * 1000)}ms"],
+            )
+    try:
+        incident.refresh_from_db(from_queryset=Incident.objects.select_for_update())
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        raise TransitionRefused(
+            "A reminder about this interview is being sent right now; try again in a moment."
+        ) from exc
 
 
 def clean(obj) -> None:
