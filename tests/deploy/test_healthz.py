@@ -29,7 +29,9 @@ def test_healthz_is_200_when_database_and_broker_answer(client, filesystem_broke
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+    assert response.json() == {
+        "status": "ok", "checks": {"database": "ok", "broker": "ok", "reminders": "ok"}
+    }
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -37,7 +39,9 @@ def test_healthz_is_503_when_the_broker_is_unreachable(client, unreachable_broke
     response = client.get("/healthz")
 
     assert response.status_code == 503
-    assert response.json() == {"status": "error", "checks": {"database": "ok", "broker": "error"}}
+    assert response.json() == {
+        "status": "error", "checks": {"database": "ok", "broker": "error", "reminders": "ok"}
+    }
 
 
 def test_healthz_is_503_when_the_database_fails(client, filesystem_broker, monkeypatch):
@@ -49,7 +53,8 @@ def test_healthz_is_503_when_the_database_fails(client, filesystem_broker, monke
     response = client.get("/healthz")
 
     assert response.status_code == 503
-    assert response.json()["checks"] == {"database": "error", "broker": "ok"}
+    # Without the database the reminders cannot be read either.
+    assert response.json()["checks"] == {"database": "error", "broker": "ok", "reminders": "error"}
 
 
 def test_healthz_does_not_say_why_it_failed(client, unreachable_broker):
@@ -106,4 +111,4 @@ def test_healthz_is_200_on_real_redis(client, settings):
     assert response.status_code == 200, (
         f"Redis at {url} did not answer; start it with: redis-server --daemonize yes"
     )
-    assert response.json()["checks"] == {"database": "ok", "broker": "ok"}
+    assert response.json()["checks"] == {"database": "ok", "broker": "ok", "reminders": "ok"}

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Q
 
 from tracker.zones import format_local
 
@@ -82,3 +85,19 @@ def reminders_panel(*, incident, person_tz: str) -> ReminderPanel:
         has_interview=confirmed,
         can_test=incident.phase != incident.Phase.CLOSED,
     )
+
+
+def stuck_reminders(*, now: datetime, tick_seconds: float) -> int:
+    """How many reminders sit due and pending past two dispatcher ticks while nothing moved
+    (no claim or mark in those two ticks): the sign of a dispatcher that is not running. A long
+    backlog that is being worked through is not stuck."""
+    window = timedelta(seconds=2 * tick_seconds)
+    late = Reminder.objects.filter(
+        status=Status.PENDING, due_at__lte=now - window, expires_at__gt=now
+    ).filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now - window))
+    if not late.exists():
+        return 0
+    moving = Reminder.objects.filter(
+        status__in=[Status.SENDING, Status.SENT, Status.FAILED], updated_at__gte=now - window
+    ).exists()
+    return 0 if moving else late.count()
