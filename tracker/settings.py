@@ -71,6 +71,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Issue 12 (accounts/trust): private pages uncached; non-UTF-8 bodies and out-of-range
+    # admin date filters are a 400 before anything reads them (tracker/middleware.py).
+    "tracker.middleware.PrivateCacheMiddleware",
+    "tracker.middleware.Utf8BodyMiddleware",
+    "tracker.middleware.AdminDateFilterMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
