@@ -10,7 +10,7 @@ import pytest
 from icalendar import Calendar
 
 from tests.scenarios import START, T0, confirm, confirmed
-from tracker.incidents import services as incidents
+from tracker.incidents.selectors import situation_for
 from tracker.messaging import calendar
 from tracker.zones import in_zones
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def ics_for(incident):
-    r = incidents.current_reschedule(incident)
+    r = situation_for(incident).current
     return r, Calendar.from_ical(
         calendar.interview_ics(r, incident=incident, person_tz="America/Chicago")
     )
@@ -67,7 +67,7 @@ def test_uid_is_stable_and_sequence_follows_the_version_when_moved(user):
 
 def test_vtimezone_covers_a_dst_zone_around_the_interview(user):
     incident = confirmed(user)
-    r = incidents.current_reschedule(incident)
+    r = situation_for(incident).current
     r.time_zone = "Europe/Berlin"
     r.start = datetime(2026, 3, 29, 8, 0, tzinfo=UTC)  # the morning Berlin springs forward
     cal = Calendar.from_ical(calendar.interview_ics(r, incident=incident, person_tz="UTC"))

@@ -13,7 +13,7 @@ from tests.scenarios import START, T0, apologise, confirm, confirmed
 from tests.scenarios import logged as log
 from tests.scenarios import reminders_by_kind as rows
 from tracker.incidents import services as incidents
-from tracker.messaging import emails
+from tracker.reminders.mail import message_for as render_reminder
 from tracker.reminders.models import Reminder
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ def message_for(incident, kind):
     r = Reminder.objects.select_related(
         "incident__owner__profile", "reschedule__interviewer"
     ).get(incident=incident, kind=kind, status__in=["pending", "skipped"])
-    return r, emails.reminder_message(r)
+    return r, render_reminder(r)
 
 
 def html_of(message):
