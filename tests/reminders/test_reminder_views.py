@@ -12,6 +12,7 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from tests.scenarios import START, T0, apologised, confirm, confirmed, logged
+from tracker.incidents.selectors import situation_for
 from tracker.reminders.models import Reminder
 from tracker.reminders.selectors import reminders_panel
 
@@ -19,11 +20,11 @@ pytestmark = pytest.mark.django_db
 NOW = T0 + timedelta(hours=2)
 
 
-def render_panel(incident):
+def render_panel(situation):
     """The panel as the incident page renders it: one query for the selector, none for the
     template."""
     request = RequestFactory().get("/")
-    panel = reminders_panel(incident=incident, person_tz=incident.candidate_tz)
+    panel = reminders_panel(situation=situation)
     return render_to_string(
         "web/_reminders_panel.html", {"panel": panel, "csrf_token": "tok"}, request=request
     )
@@ -34,8 +35,9 @@ def test_panel_lists_every_reminder_with_due_time_in_the_persons_zone_and_reason
 ):
     incident = apologised(user)
     confirm(incident, start=T0 + timedelta(hours=6), now=T0 + timedelta(hours=1))
+    situation = situation_for(incident)
     with django_assert_num_queries(1):
-        html = render_panel(incident)
+        html = render_panel(situation)
     assert "24 hours before" in html and "1 hour before" in html
     assert "(America/Chicago)" in html
     assert "Skipped" in html and "already due when it was planned" in html
@@ -46,7 +48,7 @@ def test_panel_lists_every_reminder_with_due_time_in_the_persons_zone_and_reason
 
 def test_panel_without_an_interview_offers_no_ics(user):
     incident = logged(user)
-    html = render_panel(incident)
+    html = render_panel(situation_for(incident))
     assert "First-hour nudge" in html
     assert "interview.ics" not in html
 
@@ -56,7 +58,7 @@ def test_panel_shows_a_failed_reminders_error(user):
     Reminder.objects.filter(incident=incident, kind="before_1h").update(
         status="failed", last_error="SMTP 550 5.1.1 No such user"
     )
-    assert "SMTP 550 5.1.1 No such user" in render_panel(incident)
+    assert "SMTP 550 5.1.1 No such user" in render_panel(situation_for(incident))
 
 
 def test_test_reminder_button_queues_one_and_returns_to_the_panel(client, user):

@@ -51,22 +51,12 @@ def _note(r: Reminder) -> str:
     return r.reason
 
 
-def reminders_panel(*, incident, person_tz: str) -> ReminderPanel:
+def reminders_panel(*, situation) -> ReminderPanel:
     """Every reminder of the incident with its kind, due (or sent) time in the person's zone,
-    status and reason, in one query (the rows with their reschedules)."""
+    status and reason, in one query; the rest comes from the incident's situation."""
+    incident, person_tz = situation.incident, situation.person_tz
     rows = []
-    confirmed = False
-    for r in Reminder.objects.filter(incident=incident).select_related("reschedule").order_by(
-        "due_at", "pk"
-    ):
-        res = r.reschedule
-        if (
-            res is not None
-            and res.confirmed_at is not None
-            and res.cancelled_at is None
-            and res.version == r.version
-        ):
-            confirmed = True
+    for r in Reminder.objects.filter(incident=incident).order_by("due_at", "pk"):
         rows.append(
             PanelRow(
                 kind=r.get_kind_display(),
@@ -82,8 +72,8 @@ def reminders_panel(*, incident, person_tz: str) -> ReminderPanel:
         incident_id=incident.pk,
         rows=tuple(rows),
         zone=person_tz,
-        has_interview=confirmed,
-        can_test=incident.phase != incident.Phase.CLOSED,
+        has_interview=situation.interview is not None,
+        can_test=situation.is_open,
     )
 
 

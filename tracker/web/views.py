@@ -113,7 +113,7 @@ def incident_detail(request, pk):
         # Ownership first: another person's incident is a 404 whatever the method.
         return HttpResponseNotAllowed(["GET", "HEAD"])
     situation = selectors.situation_of(incident)
-    panel = reminders_panel(incident=incident, person_tz=situation.person_tz)
+    panel = reminders_panel(situation=situation)
     context = presenter.incident_page(
         situation, timezone.now(), recent=recent, reminders=panel
     )
