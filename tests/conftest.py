@@ -42,24 +42,6 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def _client_login_passes_a_request(monkeypatch):
-    """django-axes throttles logins per request; the test client's login() passes none."""
-    from django.http import HttpRequest
-    from django.test import Client
-
-    login = Client.login
-
-    def login_with_request(self, **credentials):
-        if "request" not in credentials:
-            request = HttpRequest()
-            request.META["REMOTE_ADDR"] = "127.0.0.1"
-            credentials["request"] = request
-        return login(self, **credentials)
-
-    monkeypatch.setattr(Client, "login", login_with_request)
-
-
 @pytest.fixture
 def user(db):
     from tests.factories import UserFactory
@@ -74,8 +56,23 @@ def other_user(db):
     return UserFactory()
 
 
+# Logging in. django-axes' backend needs the request in authenticate(), and the test client's
+# login() passes none (it raises AxesBackendRequestParameterRequired): tests log in with
+# force_login(), which skips the password check, and the tests of the password check post the
+# real login form (tests/security/test_auth.py, tests/deploy/test_login_throttling.py, e2e).
+
+
+@pytest.fixture
+def user_client(client, user):
+    """The test client, logged in as `user`."""
+    client.force_login(user)
+    return client
+
+
 @pytest.fixture
 def client_for(client):
+    """client_for(someone): the test client, logged in as that person."""
+
     def login(u):
         client.force_login(u)
         return client

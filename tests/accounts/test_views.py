@@ -147,9 +147,8 @@ def test_sign_up_without_csrf_token_is_refused():
     assert not get_user_model().objects.filter(username="maria").exists()
 
 
-def test_signed_in_person_opening_sign_up_goes_to_the_dashboard(client, user):
-    client.force_login(user)
-    response = client.get(reverse("signup"))
+def test_signed_in_person_opening_sign_up_goes_to_the_dashboard(user_client):
+    response = user_client.get(reverse("signup"))
 
     assert response.status_code == 302
     assert response.url == reverse("dashboard")
@@ -181,9 +180,8 @@ def test_profile_shows_the_saved_values_and_reminder_choices(client, user):
     assert 'data-zone-guess="suggest"' in html
 
 
-def test_profile_saves_every_field_and_stores_the_kinds_turned_off(client, user):
-    client.force_login(user)
-    response = client.post(reverse("profile"), profile_data())
+def test_profile_saves_every_field_and_stores_the_kinds_turned_off(user_client, user):
+    response = user_client.post(reverse("profile"), profile_data())
 
     assert response.status_code == 302
     assert response.url == reverse("profile")
@@ -199,20 +197,21 @@ def test_profile_saves_every_field_and_stores_the_kinds_turned_off(client, user)
     assert user.profile.wants("before_24h")
 
 
-def test_profile_with_every_reminder_unticked_turns_them_all_off(client, user):
-    client.force_login(user)
+def test_profile_with_every_reminder_unticked_turns_them_all_off(user_client, user):
     data = profile_data()
     del data["reminders"]
-    client.post(reverse("profile"), data)
+    user_client.post(reverse("profile"), data)
 
     user.profile.refresh_from_db()
     assert len(user.profile.reminders_off) == 6
 
 
-def test_profile_with_an_unknown_zone_rerenders_with_a_message_and_keeps_the_input(client, user):
-    client.force_login(user)
-    response = client.post(reverse("profile"),
-                           profile_data(time_zone="Europe/Atlantis", full_name="Kept Name"))
+def test_profile_with_an_unknown_zone_rerenders_with_a_message_and_keeps_the_input(
+    user_client, user
+):
+    response = user_client.post(
+        reverse("profile"), profile_data(time_zone="Europe/Atlantis", full_name="Kept Name")
+    )
     html = response.content.decode()
 
     assert response.status_code == 200
@@ -235,9 +234,8 @@ def test_profile_with_an_unknown_zone_rerenders_with_a_message_and_keeps_the_inp
         ("reminders", ["first_hour", "carrier_pigeon"], "Select a valid choice."),
     ],
 )
-def test_profile_refuses_bad_input_with_a_message(client, user, field, value, message):
-    client.force_login(user)
-    response = client.post(reverse("profile"), profile_data(**{field: value}))
+def test_profile_refuses_bad_input_with_a_message(user_client, user, field, value, message):
+    response = user_client.post(reverse("profile"), profile_data(**{field: value}))
 
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -245,16 +243,14 @@ def test_profile_refuses_bad_input_with_a_message(client, user, field, value, me
     assert user.profile.full_name != "Maria Lopez"
 
 
-def test_profile_refuses_the_persons_own_address_as_partner(client, user):
-    client.force_login(user)
-    response = client.post(reverse("profile"), profile_data(partner_email=user.email.upper()))
+def test_profile_refuses_the_persons_own_address_as_partner(user_client, user):
+    response = user_client.post(reverse("profile"), profile_data(partner_email=user.email.upper()))
 
     assert "That is your own address." in response.content.decode()
 
 
-def test_profile_accepts_a_phone_number_with_an_extension(client, user):
-    client.force_login(user)
-    client.post(reverse("profile"), profile_data(phone="+1 (312) 555-0199 ext 12"))
+def test_profile_accepts_a_phone_number_with_an_extension(user_client, user):
+    user_client.post(reverse("profile"), profile_data(phone="+1 (312) 555-0199 ext 12"))
 
     user.profile.refresh_from_db()
     assert user.profile.phone == "+1 (312) 555-0199 ext 12"
@@ -295,22 +291,20 @@ def test_login_follows_next_to_the_page_asked_for(client, user):
     assert response.url == reverse("profile")
 
 
-def test_logout_by_post_ends_the_session_and_goes_to_login(client, user):
-    client.force_login(user)
-    response = client.post(reverse("logout"))
+def test_logout_by_post_ends_the_session_and_goes_to_login(user_client):
+    response = user_client.post(reverse("logout"))
 
     assert response.status_code == 302
     assert response.url == reverse("login")
-    assert "_auth_user_id" not in client.session
-    assert client.get(reverse("profile")).status_code == 302
+    assert "_auth_user_id" not in user_client.session
+    assert user_client.get(reverse("profile")).status_code == 302
 
 
 # Password change
 
 
-def test_password_change_needs_the_old_password_and_keeps_the_person_logged_in(client, user):
-    client.force_login(user)
-    response = client.post(
+def test_password_change_needs_the_old_password_and_keeps_the_person_logged_in(user_client, user):
+    response = user_client.post(
         reverse("password_change"),
         {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
     )
@@ -319,12 +313,11 @@ def test_password_change_needs_the_old_password_and_keeps_the_person_logged_in(c
     assert response.url == reverse("password_change_done")
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
-    assert client.get(reverse("password_change_done")).status_code == 200
+    assert user_client.get(reverse("password_change_done")).status_code == 200
 
 
-def test_password_change_with_a_wrong_old_password_rerenders_with_a_message(client, user):
-    client.force_login(user)
-    response = client.post(
+def test_password_change_with_a_wrong_old_password_rerenders_with_a_message(user_client, user):
+    response = user_client.post(
         reverse("password_change"),
         {"old_password": "wrong", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
     )

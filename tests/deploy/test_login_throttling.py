@@ -1,6 +1,8 @@
 """django-axes: repeated failed logins lock that username from that address out for a while."""
 
 import pytest
+from axes.exceptions import AxesBackendRequestParameterRequired
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import UserFactory
@@ -48,8 +50,17 @@ def test_one_locked_out_username_does_not_lock_out_another(client, settings):
     assert post_login(client, other.username, PASSWORD).status_code == 302
 
 
-def test_the_test_client_login_still_works_with_axes(client):
+def test_the_test_client_login_needs_a_request_with_axes(client, rf):
+    """Why tests log in with force_login() and check passwords through the form: axes refuses
+    an authenticate() without the request, and Client.login() passes none. Given one, the
+    password is checked as the form checks it."""
     user = UserFactory()
 
-    assert client.login(username=user.username, password=PASSWORD)
-    assert not client.login(username=user.username, password="wrong")
+    with pytest.raises(AxesBackendRequestParameterRequired):
+        client.login(username=user.username, password=PASSWORD)
+    assert "_auth_user_id" not in client.session
+
+    request = rf.post(reverse("login"))
+    assert client.login(request=request, username=user.username, password=PASSWORD)
+    assert client.session["_auth_user_id"] == str(user.pk)
+    assert not Client().login(request=request, username=user.username, password="wrong")

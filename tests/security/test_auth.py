@@ -224,6 +224,8 @@ def test_a_reset_link_works_once(owner):
                        {"new_password1": "a fresh pass phrase 9", "new_password2":
                         "a fresh pass phrase 9"})
     assert done.status_code == 302
-    assert Client().login(username=owner.username, password="a fresh pass phrase 9")
+    fresh = Client()
+    assert login(fresh, owner.username, "a fresh pass phrase 9").status_code == 302
+    assert fresh.session["_auth_user_id"] == str(owner.pk)
     again = Client().get(path, follow=True)
     assert "This link no longer works" in again.content.decode()
