@@ -39,8 +39,10 @@ def test_retry_action_requeues_failed_and_cancel_action_cancels_pending(admin_cl
     day = Reminder.objects.get(incident=incident, kind="before_24h")
     Reminder.objects.filter(pk=one.pk).update(status=S.FAILED, last_error="SMTP 550 nope")
     with time_machine.travel(T0 + timedelta(hours=2), tick=False):
-        admin_client.post(URL, {"action": "retry_failed", "_selected_action": [one.pk]})
-        admin_client.post(URL, {"action": "cancel_pending", "_selected_action": [day.pk]})
+        # Each staff action asks why first (issue 12): the reason comes with "apply".
+        why = {"apply": "1", "reason": "Checked with the person"}
+        admin_client.post(URL, {"action": "retry_failed", "_selected_action": [one.pk], **why})
+        admin_client.post(URL, {"action": "cancel_pending", "_selected_action": [day.pk], **why})
     one.refresh_from_db()
     day.refresh_from_db()
     assert one.status == S.PENDING and one.attempts == 0

@@ -1,11 +1,28 @@
 """Staff review of reminders: what was planned, sent, skipped or failed, and why. Rows are
-written only through services (retry, cancel); everything else is read-only here."""
+written only through services (retry, cancel, restore in reminders/staff.py); everything else
+is read-only here.
+
+Cancel, retry and restore need `reminders.change_reminder`: staff with only the view permission
+are not offered them and get a 403 if they post one anyway (issue 12). Each asks why first, and
+is recorded with who, when and why in the admin log and on the incident's timeline."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 
-from . import services
+from . import staff
 from .models import Reminder
+
+# The admin actions that write, and the permission each needs.
+STAFF_ACTIONS = {
+    "retry_failed": "reminders.change_reminder",
+    "cancel_pending": "reminders.change_reminder",
+    "restore_cancelled": "reminders.change_reminder",
+}
+REASON_MAX = 300
 
 
 @admin.register(Reminder)
@@ -27,14 +44,29 @@ class ReminderAdmin(admin.ModelAdmin):
     date_hierarchy = "due_at"
     raw_id_fields = ("incident", "reschedule")
     ordering = ("-due_at", "-pk")
-    actions = ("retry_failed", "cancel_pending")
+    actions = ("retry_failed", "cancel_pending", "restore_cancelled")
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
-        # Viewable, never edited by hand: retry and cancel go through services.
+        # Viewable, never edited by hand: retry, cancel and restore go through services.
         return False
+
+    def has_act_permission(self, request):
+        """For the actions' `permissions=["act"]`: the model's change permission, although
+        the change form itself stays closed."""
+        return request.user.has_perm("reminders.change_reminder")
+
+    def changelist_view(self, request, extra_context=None):
+        # A writing action posted by someone without the permission: refused outright, not
+        # turned into "no action selected" by the admin (whose form no longer lists it).
+        if request.method == "POST":
+            action = request.POST.get("action", "")
+            needed = STAFF_ACTIONS.get(action)
+            if needed and not request.user.has_perm(needed):
+                raise PermissionDenied
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description="company", ordering="incident__company")
     def company(self, obj):
@@ -48,10 +80,54 @@ class ReminderAdmin(admin.ModelAdmin):
     def short_reason(self, obj):
         return (obj.last_error if obj.status == Reminder.Status.FAILED else obj.reason)[:80]
 
-    @admin.action(description="Retry the selected failed reminders")
+    # The actions ------------------------------------------------------------------------
+
+    def _reason_or_ask(self, request, queryset, *, action, question, button):
+        """The reason given on the confirmation page, or that page (again, if it was empty)."""
+        if not self.has_act_permission(request):
+            raise PermissionDenied
+        reason = " ".join(request.POST.get("reason", "").split())[:REASON_MAX]
+        if request.POST.get("apply") and reason:
+            return reason, None
+        page = TemplateResponse(request, "admin/reminders/staff_action.html", {
+            **self.admin_site.each_context(request),
+            "title": question,
+            "question": question,
+            "rows": list(queryset[:500]),
+            "action": action,
+            "button": button,
+            "reason": reason,
+            "error": "Say why, in a few words." if request.POST.get("apply") else "",
+            "back": reverse("admin:reminders_reminder_changelist"),
+            "opts": self.model._meta,
+        })
+        return None, page
+
+    def _log(self, request, rows, verb: str, reason: str):
+        """One admin log entry per row: who (the user) and when (action_time) by Django,
+        what and why in the message."""
+        if rows:
+            LogEntry.objects.log_actions(
+                user_id=request.user.pk,
+                queryset=rows,
+                action_flag=CHANGE,
+                change_message=f"{verb}. Why: {reason}",
+                single_object=len(rows) == 1,
+            )
+
+    @admin.action(description="Retry the selected failed reminders", permissions=["act"])
     def retry_failed(self, request, queryset):
-        requeued, too_late = services.reminders_retry(reminders=queryset, now=timezone.now())
-        self.message_user(request, f"{requeued} failed reminder(s) queued again.")
+        reason, page = self._reason_or_ask(
+            request, queryset, action="retry_failed",
+            question="Queue these failed reminders again?", button="Retry them",
+        )
+        if page is not None:
+            return page
+        requeued, too_late = staff.reminders_staff_retry(
+            reminders=queryset, actor=request.user, reason=reason, now=timezone.now()
+        )
+        self._log(request, requeued, "Queued again by staff", reason)
+        self.message_user(request, f"{len(requeued)} failed reminder(s) queued again.")
         if too_late:
             self.message_user(
                 request,
@@ -59,8 +135,39 @@ class ReminderAdmin(admin.ModelAdmin):
                 "a late reminder would mislead.",
                 level=messages.WARNING,
             )
+        return None
 
-    @admin.action(description="Cancel the selected pending reminders")
+    @admin.action(description="Cancel the selected pending reminders", permissions=["act"])
     def cancel_pending(self, request, queryset):
-        n = services.reminders_cancel(reminders=queryset, now=timezone.now())
-        self.message_user(request, f"{n} pending reminder(s) cancelled.")
+        reason, page = self._reason_or_ask(
+            request, queryset, action="cancel_pending",
+            question="Cancel these pending reminders?", button="Cancel them",
+        )
+        if page is not None:
+            return page
+        rows = staff.reminders_staff_cancel(
+            reminders=queryset, actor=request.user, reason=reason, now=timezone.now()
+        )
+        self._log(request, rows, "Cancelled by staff", reason)
+        self.message_user(request, f"{len(rows)} pending reminder(s) cancelled.")
+        return None
+
+    @admin.action(description="Restore the selected reminders cancelled by staff",
+                  permissions=["act"])
+    def restore_cancelled(self, request, queryset):
+        reason, page = self._reason_or_ask(
+            request, queryset, action="restore_cancelled",
+            question="Restore these reminders cancelled by staff?", button="Restore them",
+        )
+        if page is not None:
+            return page
+        rows = staff.reminders_staff_restore(
+            reminders=queryset, actor=request.user, reason=reason, now=timezone.now()
+        )
+        self._log(request, rows, "Restored by staff", reason)
+        self.message_user(
+            request,
+            f"{len(rows)} reminder(s) restored. Those no longer needed or already past stay "
+            "cancelled.",
+        )
+        return None
