@@ -1,6 +1,7 @@
 """Find the forms to fuzz the way a browser would: GET every page of the URL configuration (for
 incidents in every phase, every draft kind), read each `<form method="post">` and what a person
-can send with it. A form is known by the URL it posts to, its fields and its submit button."""
+can send with it. A form is known by the URL it posts to, its fields and its submit button (a
+button with a `formaction` posts the same fields to its own URL)."""
 
 from __future__ import annotations
 
@@ -55,10 +56,10 @@ class _FormParser(HTMLParser):
     def __init__(self, page: str):  # every <form>, GET ones too, and links with a query
         super().__init__(convert_charrefs=True)
         self.page = page
-        self.forms: list[tuple[Form, list[tuple[str, str]]]] = []
+        self.forms: list[tuple[Form, list[tuple[str, str, str]]]] = []
         self.links: list[str] = []
         self._form: Form | None = None
-        self._buttons: list[tuple[str, str]] = []
+        self._buttons: list[tuple[str, str, str]] = []  # (name, value, formaction)
         self._select: Field | None = None
         self._option: str | None = None
         self._textarea: Field | None = None
@@ -68,9 +69,7 @@ class _FormParser(HTMLParser):
         if tag == "a" and "?" in a.get("href", ""):
             self.links.append(urljoin(self.page, a["href"]))
         if tag == "form":
-            action = urljoin(self.page, a.get("action") or self.page)
-            parts = urlsplit(action)
-            self._form = Form(action=parts.path + (f"?{parts.query}" if parts.query else ""),
+            self._form = Form(action=_action(self.page, a.get("action")),
                               page=self.page, method=a.get("method", "get").lower())
             self._buttons = []
             return
@@ -79,11 +78,16 @@ class _FormParser(HTMLParser):
             return
         name = a.get("name")
         maxlength = int(a["maxlength"]) if a.get("maxlength", "").isdigit() else None
+        submit = (tag == "input" and a.get("type", "text").lower() in ("submit", "image")) or (
+            tag == "button" and a.get("type", "submit").lower() == "submit"
+        )
+        if submit:
+            # A button that sends a value or posts to a URL of its own: a submission of its own.
+            if name or a.get("formaction"):
+                self._buttons.append((name or "", a.get("value", ""), a.get("formaction", "")))
+            return
         if tag == "input" and name:
             kind = a.get("type", "text").lower()
-            if kind in ("submit", "image"):
-                self._buttons.append((name, a.get("value", "")))
-                return
             if kind in ("radio", "checkbox"):
                 f = form.fields.setdefault(name, Field(name, kind, required="required" in a))
                 f.options.append(a.get("value", "on"))
@@ -91,8 +95,6 @@ class _FormParser(HTMLParser):
                     f.value = a.get("value", "on")
                 return
             form.fields[name] = Field(name, kind, a.get("value", ""), "required" in a, maxlength)
-        elif tag == "button" and name and a.get("type", "submit").lower() == "submit":
-            self._buttons.append((name, a.get("value", "")))
         elif tag == "textarea" and name:
             self._textarea = form.fields[name] = Field(name, "textarea", "", "required" in a,
                                                        maxlength)
@@ -120,6 +122,12 @@ class _FormParser(HTMLParser):
             self._textarea = None
 
 
+def _action(page: str, href: str | None) -> str:
+    """The path and query a form (or a button's formaction) posts to, as found on `page`."""
+    parts = urlsplit(urljoin(page, href or page))
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def links_with_query(html: str, page: str) -> list[str]:
     """The site's own links that carry a query string (`?to=`, `?incident=`, `?page=`)."""
     parser = _FormParser(page)
@@ -140,8 +148,9 @@ def links_with_query(html: str, page: str) -> list[str]:
 
 
 def forms_in(html: str, page: str) -> list[Form]:
-    """Every POST form of a page; a form with several named submit buttons is one Form per
-    button (the draft page's "check" and "record")."""
+    """Every POST form of a page; a form with several named submit buttons, or buttons with a
+    `formaction`, is one Form per button (the draft page's "Check my text" and "Record as sent",
+    each posting the draft to its own URL)."""
     parser = _FormParser(page)
     parser.feed(html)
     parser.close()
@@ -151,6 +160,8 @@ def forms_in(html: str, page: str) -> list[Form]:
             continue
         if not buttons:
             found.append(form)
-        for button in dict.fromkeys(buttons):
-            found.append(Form(form.action, form.page, dict(form.fields), button))
+        for name, value, formaction in dict.fromkeys(buttons):
+            action = _action(form.page, formaction) if formaction else form.action
+            found.append(Form(action, form.page, dict(form.fields),
+                              (name, value) if name else None))
     return found

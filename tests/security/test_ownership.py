@@ -17,7 +17,7 @@ from django.urls import reverse
 from tests.security import report
 from tests.security.conftest import OWNER_COMPANY, csrf_client, owner_objects
 from tests.security.urlwalk import Route, routes
-from tests.web.conftest import NOW
+from tests.web.conftest import NOW, slot_data
 from tracker.accounts.models import Profile
 from tracker.incidents.models import (
     Contact,
@@ -66,9 +66,7 @@ OBJECT_ROUTES: dict[str, ObjectRoute] = {
         {"channel": "call", "purpose": "follow_up", "result": "reached", "minutes_ago": "0"},
     ),
     "reschedule_request": ObjectRoute(
-        {"pk": "incident"},
-        {"slot1-start": FUTURE, "slot1-time_zone": "UTC", "slot2-start": LATER,
-         "slot2-time_zone": "UTC"},
+        {"pk": "incident"}, slot_data((FUTURE, "UTC"), (LATER, "UTC")),
     ),
     "reschedule_confirm": ObjectRoute(
         {"pk": "incident"},
@@ -90,9 +88,39 @@ OBJECT_ROUTES: dict[str, ObjectRoute] = {
     "safeguard_toggle": ObjectRoute({"pk": "safeguard"}, {"done": "on"}),
     "material_resolve": ObjectRoute({"pk": "material"}, {"status": "delivered"}),
     "drafts": ObjectRoute({"pk": "incident"}),
-    "draft": ObjectRoute(
+    # The draft page is GET only; each of its jobs is a POST to its own URL.
+    "draft": ObjectRoute({"pk": "incident"}, others={"kind": list(composer.KINDS)}),
+    "draft_check": ObjectRoute(
+        {"pk": "incident"}, {"subject": "Sorry", "body": "I am sorry."},
+        others={"kind": list(composer.KINDS)},
+    ),
+    "draft_record": ObjectRoute(
         {"pk": "incident"},
-        {"step": "record", "subject": "Sorry", "body": "I am sorry.", "result": "reached"},
+        {"subject": "Sorry", "body": "I am sorry.", "result": "reached"},
+        others={"kind": list(composer.KINDS)},
+    ),
+    "draft_name": ObjectRoute(
+        {"pk": "incident"}, {"name-full_name": "Mallory", "name-phone": ""},
+        others={"kind": list(composer.KINDS)},
+    ),
+    "draft_contact": ObjectRoute(
+        {"pk": "incident"},
+        {"contact-name": "Eve", "contact-role": "recruiter", "contact-time_zone": "UTC",
+         "contact-preferred_channel": "any"},
+        others={"kind": list(composer.KINDS)},
+    ),
+    "draft_slots": ObjectRoute(
+        {"pk": "incident"},
+        {"slot1-start": FUTURE, "slot1-time_zone": "UTC", "slot2-start": LATER,
+         "slot2-time_zone": "UTC"},
+        others={"kind": list(composer.KINDS)},
+    ),
+    "draft_topic": ObjectRoute(
+        {"pk": "incident"}, {"topic-thank_you_topic": "Billing"},
+        others={"kind": list(composer.KINDS)},
+    ),
+    "draft_material": ObjectRoute(
+        {"pk": "incident"}, {"material-description": "Portfolio"},
         others={"kind": list(composer.KINDS)},
     ),
     "reminder_test": ObjectRoute({"pk": "incident"}),

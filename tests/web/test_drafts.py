@@ -1,4 +1,6 @@
-"""The draft pages: pick, read, edit, check, open in the mail client, record as sent."""
+"""The draft pages: pick, read, edit, check, open in the mail client, record as sent. The page
+is a GET; each of its jobs (check, record, and saving each missing fact) is a POST to its own
+URL."""
 
 import html
 import re
@@ -11,7 +13,13 @@ from django.test import Client
 from django.urls import reverse
 
 from tracker.incidents import services
-from tracker.incidents.models import Contact, Incident, Outreach
+from tracker.incidents.models import (
+    Contact,
+    Incident,
+    Outreach,
+    PromisedMaterial,
+    Reschedule,
+)
 from tracker.messaging import composer
 
 pytestmark = pytest.mark.django_db
@@ -52,9 +60,18 @@ def propose(incident):
     )
 
 
-def url(incident, kind=None, **query):
-    base = (reverse("draft", args=[incident.pk, kind]) if kind
-            else reverse("drafts", args=[incident.pk]))
+# The jobs of the draft page, each a POST to its own URL: draft_<job>.
+JOBS = ("check", "record", "name", "contact", "slots", "topic", "material")
+
+
+def url(incident, kind=None, job=None, **query):
+    """The index, a draft page, or the URL of one of its jobs (`job`), with a query string."""
+    if job:
+        base = reverse(f"draft_{job}", args=[incident.pk, kind])
+    elif kind:
+        base = reverse("draft", args=[incident.pk, kind])
+    else:
+        base = reverse("drafts", args=[incident.pk])
     if query:
         base += "?" + "&".join(f"{k}={v}" for k, v in query.items())
     return base
@@ -123,8 +140,8 @@ def test_another_persons_incident_is_a_404_for_reading_and_writing(
     them = client_for(other_user)
     assert them.get(url(incident, kind)).status_code == 404
     if kind:
-        response = them.post(url(incident, kind), {"step": "record", "subject": "x",
-                                                   "body": "I apologise. Thank you."})
+        response = them.post(url(incident, kind, "record"), {"subject": "x",
+                                                             "body": "I apologise. Thank you."})
         assert response.status_code == 404
         assert not Outreach.objects.exists()
 
@@ -145,8 +162,8 @@ def test_post_without_csrf_token_is_refused(user, frozen):
     incident = log(user)
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(user)
-    response = strict.post(url(incident, "apology_email"),
-                           {"step": "record", "body": "I apologise. Thank you."})
+    response = strict.post(url(incident, "apology_email", "record"),
+                           {"body": "I apologise. Thank you."})
     assert response.status_code == 403
     assert not Outreach.objects.exists()
 
@@ -157,6 +174,241 @@ def test_page_has_no_inline_script_or_style(user, me, frozen):
     assert re.findall(r"<script(?![^>]*\bsrc=)", page) == []
     assert " style=" not in page
     assert "js/draft.js" in page
+
+
+# --- Each job of the page at its own URL ---------------------------------------------------
+
+# For each job: the draft it is tried on and a body it accepts there (the fact jobs on a draft
+# that asks for that fact: see `asking`).
+CASES = {
+    "check": ("apology_email", {"subject": "Sorry", "body": "I apologise. Thank you."}),
+    "record": ("apology_email", {"subject": "Sorry", "body": "I apologise. Thank you."}),
+    "name": ("apology_email", {"name-full_name": "Alex Jordan", "name-phone": ""}),
+    "contact": ("apology_email", {
+        "contact-name": "Dana Kim", "contact-role": "coordinator",
+        "contact-time_zone": "Asia/Kolkata", "contact-preferred_channel": "any",
+    }),
+    "slots": ("reschedule_request", {
+        "slot1-start": "2026-03-04T19:30", "slot1-time_zone": "Asia/Kolkata",
+        "slot2-start": "2026-03-05T09:30", "slot2-time_zone": "Asia/Kolkata",
+    }),
+    "topic": ("thank_you", {"topic-thank_you_topic": "the billing rewrite"}),
+    "material": ("materials_cover", {"material-description": "A code sample"}),
+}
+FACTS = ("name", "contact", "slots", "topic", "material")
+
+
+def asking(user, job) -> Incident:
+    """An incident whose draft for `job` asks for that fact: the person has no name yet, or
+    the incident has no contact."""
+    if job == "name":
+        user.profile.full_name = ""
+        user.profile.save()
+    if job == "contact":
+        return log(user, contact_name="", contact_email="")
+    return log(user)
+
+
+def written(user) -> tuple:
+    """What the jobs can write: compared before and after a request that must write nothing."""
+    user.profile.refresh_from_db()
+    return (
+        sorted(Outreach.objects.values_list("pk", flat=True)),
+        sorted(Contact.objects.values_list("pk", "name")),
+        sorted(Incident.objects.values_list("pk", "thank_you_topic")),
+        sorted(Reschedule.objects.values_list("pk", flat=True)),
+        sorted(PromisedMaterial.objects.values_list("pk", flat=True)),
+        (user.profile.full_name, user.profile.phone),
+    )
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("job", JOBS)
+def test_another_persons_incident_is_a_404_on_every_job(user, other_user, frozen, job):
+    incident = asking(user, job)
+    kind, body = CASES[job]
+    them = logged_in(other_user)
+    before = written(user)
+    assert them.post(url(incident, kind, job), body).status_code == 404
+    assert them.get(url(incident, kind, job)).status_code == 404
+    assert written(user) == before
+    # The same POST by the owner does the job: the 404 is about whose incident it is.
+    response = logged_in(user).post(url(incident, kind, job), body)
+    if job == "check":
+        assert response.status_code == 200
+        assert written(user) == before
+    else:
+        assert response.status_code == 302
+        assert written(user) != before
+
+
+@pytest.mark.parametrize("job", JOBS)
+def test_an_unknown_kind_is_a_404_on_every_job(user, me, frozen, job):
+    incident = asking(user, job)
+    before = written(user)
+    assert me.post(url(incident, "love_letter", job), CASES[job][1]).status_code == 404
+    assert me.get(url(incident, "love_letter", job)).status_code == 404
+    assert written(user) == before
+
+
+@pytest.mark.parametrize("job", JOBS)
+def test_a_get_of_a_job_goes_to_the_draft_page_and_does_nothing(user, me, frozen, job):
+    incident = log(user)
+    sam = services.contact_save(owner=user, incident=incident, name="Sam Lee",
+                                role=Contact.Role.RECRUITER, now=NOW)
+    before = written(user)
+    response = me.get(url(incident, "apology_email", job, to=sam.pk, variant="reason"))
+    assert response.status_code == 302
+    assert response["Location"] == url(incident, "apology_email", to=sam.pk, variant="reason")
+    assert written(user) == before
+
+
+@pytest.mark.parametrize("job", JOBS)
+def test_a_post_without_csrf_token_is_refused_on_every_job(user, frozen, job):
+    incident = asking(user, job)
+    kind, body = CASES[job]
+    before = written(user)
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(user)
+    assert strict.post(url(incident, kind, job), body).status_code == 403
+    assert written(user) == before
+
+
+def test_the_draft_page_itself_takes_no_post(user, me, frozen):
+    incident = log(user)
+    response = me.post(url(incident, "apology_email"),
+                       {"step": "record", "subject": "S", "body": "I apologise. Thank you."})
+    assert response.status_code == 405
+    assert not Outreach.objects.exists()
+
+
+def post_actions(page: str) -> list[str]:
+    """Where the draft's POST forms and their buttons send what is typed (not the log-out form
+    of every page)."""
+    found = re.findall(r'<form method="post" action="([^"]*)"', page)
+    found += re.findall(r'formaction="([^"]*)"', page)
+    return [html.unescape(a) for a in found if "/drafts/" in a]
+
+
+def test_the_draft_form_posts_to_the_check_and_the_record_urls_with_the_selection(
+    user, me, frozen
+):
+    incident = log(user)
+    sam = services.contact_save(owner=user, incident=incident, name="Sam Lee",
+                                role=Contact.Role.RECRUITER, now=NOW)
+    page = me.get(url(incident, "apology_email", to=sam.pk, variant="reason")).content.decode()
+    check_url = url(incident, "apology_email", "check", to=sam.pk, variant="reason")
+    record_url = url(incident, "apology_email", "record", to=sam.pk, variant="reason")
+    slots_url = url(incident, "apology_email", "slots", to=sam.pk, variant="reason")
+    form = re.search(r'<form method="post"[^>]*id="draft-form"[^>]*>', page).group()
+    # The form's own action is the check (Enter in the subject checks, never records); the
+    # live check of draft.js posts to the same URL.
+    assert html.unescape(form) == (f'<form method="post" action="{check_url}" id="draft-form" '
+                                   f'data-check-url="{check_url}" novalidate>')
+    assert sorted(post_actions(page)) == sorted([check_url, check_url, record_url, slots_url])
+    assert 'name="step"' not in page
+
+
+@pytest.mark.parametrize("job", FACTS)
+def test_the_form_asking_for_a_fact_posts_to_its_own_url(user, me, frozen, job):
+    incident = asking(user, job)
+    kind, _ = CASES[job]
+    page = me.get(url(incident, kind)).content.decode()
+    assert url(incident, kind, job) in post_actions(page)
+    assert 'name="step"' not in page
+
+
+# A bad value for each job, the message it gets, and what must still be on the page after it.
+BAD = {
+    "check": ({"subject": "Sorry\r\nBcc: x@example.com", "body": "My edited text, kept."},
+              "Line breaks and control characters are not allowed here.", []),
+    "record": ({"subject": "Sorry\r\nBcc: x@example.com", "body": "My edited text, kept."},
+               "Line breaks and control characters are not allowed here.", []),
+    "name": ({"name-full_name": "", "name-phone": "+1 312 555 0100"},
+             "This field is required.", ['value="+1 312 555 0100"']),
+    "contact": ({"contact-name": "Dana Kim", "contact-role": "coordinator",
+                 "contact-email": "not an email", "contact-time_zone": "Asia/Kolkata",
+                 "contact-preferred_channel": "any"},
+                "Enter a valid email address.", ['value="Dana Kim"']),
+    "slots": ({"slot1-start": "2026-03-01T10:00", "slot1-time_zone": "Asia/Kolkata",
+               "slot2-start": "2026-03-05T09:30", "slot2-time_zone": "Asia/Kolkata"},
+              "That time is already past", ['value="2026-03-01T10:00"',
+                                            'value="2026-03-05T09:30"']),
+    "topic": ({"topic-thank_you_topic": "the billing rewrite " + "x" * 200},
+              "Ensure this value has at most 200 characters",
+              ['value="the billing rewrite ' + "x" * 200 + '"']),
+    "material": ({"material-description": "A code sample", "material-due_on": "2026-02-30"},
+                 "Enter a valid date.", ['value="A code sample"', 'value="2026-02-30"']),
+}
+
+
+@pytest.mark.parametrize("job", JOBS)
+def test_a_bad_value_rerenders_the_page_with_the_message_and_what_was_typed(
+    user, me, frozen, job
+):
+    incident = asking(user, job)
+    kind, _ = CASES[job]
+    body, error, kept = BAD[job]
+    before = written(user)
+    response = me.post(url(incident, kind, job), body)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert error in page
+    for typed in kept:
+        assert typed in page
+    if job in ("check", "record"):
+        assert textarea(response) == body["body"]
+    # The corrected form goes back to the same job.
+    assert url(incident, kind, job) in post_actions(page)
+    assert written(user) == before
+
+
+def test_a_fact_the_draft_does_not_ask_for_is_not_saved(user, me, frozen):
+    incident = log(user)
+    response = me.post(url(incident, "apology_email", "topic"),
+                       {"topic-thank_you_topic": "the billing rewrite"})
+    assert response.status_code == 302
+    assert response["Location"] == url(incident, "apology_email")
+    assert "does not ask for that now; nothing was saved" in me.get(
+        response["Location"]).content.decode()
+    incident.refresh_from_db()
+    assert incident.thank_you_topic == ""
+
+
+def test_a_fact_form_sent_twice_saves_the_fact_once(user, me, frozen):
+    incident = asking(user, "contact")
+    kind, body = CASES["contact"]
+    first = me.post(url(incident, kind, "contact"), body)
+    second = me.post(url(incident, kind, "contact"), body)
+    assert first.status_code == second.status_code == 302
+    assert list(incident.contacts.values_list("name", flat=True)) == ["Dana Kim"]
+
+
+def test_recording_goes_to_the_contact_picked_and_never_to_someone_elses(
+    user, other_user, me, frozen
+):
+    incident = log(user)
+    sam = services.contact_save(owner=user, incident=incident, name="Sam Lee",
+                                role=Contact.Role.RECRUITER, now=NOW)
+    data = {"subject": "S", "body": "I apologise. Thank you."}
+    me.post(url(incident, "apology_email", "record", to=sam.pk), data)
+    assert Outreach.objects.get().contact == sam
+    stranger = Contact.objects.create(owner=other_user, name="Stranger")
+    me.post(url(incident, "apology_email", "record", to=stranger.pk), data)
+    assert Outreach.objects.order_by("-pk").first().contact.name == "Priya Raman"
+
+
+def test_a_saved_fact_leads_back_to_the_same_version_of_the_draft(user, me, frozen):
+    incident = log(user)
+    response = me.post(url(incident, "apology_email", "slots", variant="reason"),
+                       CASES["slots"][1])
+    assert response.status_code == 302
+    assert response["Location"] == url(incident, "apology_email", variant="reason")
 
 
 # --- The draft ----------------------------------------------------------------------------
@@ -185,7 +437,8 @@ def test_reason_variant_is_picked_by_the_version_option(user, me, frozen):
 def test_recipient_can_be_chosen_among_the_incidents_contacts(user, other_user, me, frozen):
     incident = log(user)
     sam = services.contact_save(owner=user, incident=incident, name="Sam Lee",
-                                role=Contact.Role.RECRUITER, email="sam@agency.example")
+                                role=Contact.Role.RECRUITER, email="sam@agency.example",
+                                now=NOW)
     body = textarea(me.get(url(incident, "apology_email", to=sam.pk)))
     assert body.startswith("Dear Sam Lee,")
     # A contact of someone else's is ignored, not used.
@@ -230,8 +483,8 @@ def test_markup_in_names_and_company_is_escaped_on_the_page_and_in_the_mailto(us
 def test_check_rerenders_with_findings_for_the_edited_text_and_keeps_it(user, me, frozen):
     incident = log(user)
     edited = "Hi,\nI am sorry. So sorry!\nYou must see me at 10:00 & soon?"
-    response = me.post(url(incident, "apology_email"),
-                       {"step": "check", "subject": "Sorry", "body": edited})
+    response = me.post(url(incident, "apology_email", "check"),
+                       {"subject": "Sorry", "body": edited})
     assert response.status_code == 200
     page = response.content.decode()
     assert textarea(response) == edited
@@ -246,8 +499,8 @@ def test_check_rerenders_with_findings_for_the_edited_text_and_keeps_it(user, me
 
 def test_check_as_json_for_the_live_check(user, me, frozen):
     incident = log(user)
-    response = me.post(url(incident, "apology_email"),
-                       {"step": "check", "subject": "S", "body": "Your invite was wrong."},
+    response = me.post(url(incident, "apology_email", "check"),
+                       {"subject": "S", "body": "Your invite was wrong."},
                        HTTP_ACCEPT="application/json")
     data = response.json()
     rules = [f["rule"] for f in data["findings"]]
@@ -259,7 +512,7 @@ def test_check_as_json_for_the_live_check(user, me, frozen):
 
 def test_empty_message_is_refused_with_a_message(user, me, frozen):
     incident = log(user)
-    response = me.post(url(incident, "apology_email"), {"step": "record", "body": "  "})
+    response = me.post(url(incident, "apology_email", "record"), {"body": "  "})
     assert response.status_code == 200
     assert "The message is empty" in response.content.decode()
     assert not Outreach.objects.exists()
@@ -286,8 +539,8 @@ def test_recording_the_apology_email_logs_one_outreach_with_the_edited_text_and_
     propose(incident)
     draft = textarea(me.get(url(incident, "apology_email")))
     edited = draft.replace("I remain very interested", "I remain keen & very interested")
-    response = me.post(url(incident, "apology_email"),
-                       {"step": "record", "subject": "Missed interview – Alex", "body": edited})
+    response = me.post(url(incident, "apology_email", "record"),
+                       {"subject": "Missed interview – Alex", "body": edited})
     assert response.status_code == 302
     assert response["Location"] == url(incident)
     outreach = Outreach.objects.get()
@@ -305,12 +558,12 @@ def test_recording_the_apology_email_logs_one_outreach_with_the_edited_text_and_
 def test_recording_a_call_needs_to_know_whether_anyone_answered(user, me, frozen):
     incident = log(user)
     script = textarea(me.get(url(incident, "phone_script")))
-    response = me.post(url(incident, "phone_script"), {"step": "record", "body": script})
+    response = me.post(url(incident, "phone_script", "record"), {"body": script})
     assert response.status_code == 200
     assert "Say whether anyone answered." in response.content.decode()
     assert not Outreach.objects.exists()
-    me.post(url(incident, "phone_script"),
-            {"step": "record", "body": script, "result": "no_answer"})
+    me.post(url(incident, "phone_script", "record"),
+            {"body": script, "result": "no_answer"})
     outreach = Outreach.objects.get()
     assert (outreach.channel, outreach.result, outreach.purpose) == ("call", "no_answer",
                                                                      "apology")
@@ -320,7 +573,7 @@ def test_recording_a_call_needs_to_know_whether_anyone_answered(user, me, frozen
 def test_recording_a_voicemail(user, me, frozen):
     incident = log(user)
     text = textarea(me.get(url(incident, "voicemail")))
-    me.post(url(incident, "voicemail"), {"step": "record", "body": text})
+    me.post(url(incident, "voicemail", "record"), {"body": text})
     outreach = Outreach.objects.get()
     assert (outreach.channel, outreach.result) == ("voicemail", "voicemail")
     incident.refresh_from_db()
@@ -331,8 +584,8 @@ def test_a_refusal_by_the_rules_is_shown_and_keeps_the_text(user, me, frozen):
     incident = log(user)
     services.incident_update(incident=incident, thank_you_topic="the billing migration",
                              now=NOW)
-    response = me.post(url(incident, "thank_you"),
-                       {"step": "record", "subject": "Thanks", "body": "Thank you, edited."})
+    response = me.post(url(incident, "thank_you", "record"),
+                       {"subject": "Thanks", "body": "Thank you, edited."})
     assert response.status_code == 200
     page = response.content.decode()
     assert "The thank-you note comes after the rescheduled interview." in page
@@ -345,7 +598,7 @@ def test_recording_a_follow_up_marks_the_request_followed_up(user, me, frozen):
     services.outreach_record(incident=incident, channel="email", result="sent", now=NOW)
     reschedule = propose(incident)
     text = textarea(me.get(url(incident, "follow_up")))
-    me.post(url(incident, "follow_up"), {"step": "record", "subject": "F", "body": text})
+    me.post(url(incident, "follow_up", "record"), {"subject": "F", "body": text})
     reschedule.refresh_from_db()
     assert reschedule.followed_up_at == NOW
     assert Outreach.objects.filter(purpose="follow_up").count() == 1
@@ -360,8 +613,8 @@ def test_missing_contact_is_asked_for_and_saved_through_the_service(user, me, fr
     assert "To write this draft, add what is missing below." in page
     assert "Who you are writing to" in page
     assert 'name="body"' not in page
-    response = me.post(url(incident, "apology_email"), {
-        "step": "contact", "contact-name": "Dana Kim", "contact-role": "coordinator",
+    response = me.post(url(incident, "apology_email", "contact"), {
+        "contact-name": "Dana Kim", "contact-role": "coordinator",
         "contact-email": "dana@acme.example", "contact-time_zone": "Asia/Kolkata",
         "contact-preferred_channel": "any",
     })
@@ -374,8 +627,8 @@ def test_missing_contact_is_asked_for_and_saved_through_the_service(user, me, fr
 
 def test_invalid_fact_form_rerenders_with_the_message_and_what_was_typed(user, me, frozen):
     incident = log(user, contact_name="", contact_email="")
-    response = me.post(url(incident, "apology_email"), {
-        "step": "contact", "contact-name": "Dana Kim", "contact-role": "coordinator",
+    response = me.post(url(incident, "apology_email", "contact"), {
+        "contact-name": "Dana Kim", "contact-role": "coordinator",
         "contact-email": "not an email", "contact-time_zone": "Mars/Olympus",
         "contact-preferred_channel": "any",
     })
@@ -391,8 +644,7 @@ def test_missing_slots_are_asked_for_and_become_the_reschedule_request(user, me,
     incident = log(user)
     page = me.get(url(incident, "reschedule_request")).content.decode()
     assert "Two or three new times" in page
-    response = me.post(url(incident, "reschedule_request"), {
-        "step": "slots",
+    response = me.post(url(incident, "reschedule_request", "slots"), {
         "slot1-start": "2026-03-04T19:30", "slot1-time_zone": "Asia/Kolkata",
         "slot2-start": "2026-03-05T09:30", "slot2-time_zone": "Asia/Kolkata",
         "slot3-start": "", "slot3-time_zone": "Asia/Kolkata",
@@ -408,8 +660,7 @@ def test_missing_slots_are_asked_for_and_become_the_reschedule_request(user, me,
 
 def test_a_slot_in_the_past_is_refused_and_the_typed_times_stay(user, me, frozen):
     incident = log(user)
-    response = me.post(url(incident, "reschedule_request"), {
-        "step": "slots",
+    response = me.post(url(incident, "reschedule_request", "slots"), {
         "slot1-start": "2026-03-01T10:00", "slot1-time_zone": "Asia/Kolkata",
         "slot2-start": "2026-03-05T09:30", "slot2-time_zone": "Asia/Kolkata",
     })
@@ -424,8 +675,8 @@ def test_missing_topic_is_asked_for_and_named_in_the_thank_you(user, me, frozen)
     incident = log(user)
     page = me.get(url(incident, "thank_you")).content.decode()
     assert "Something specific you talked about" in page
-    response = me.post(url(incident, "thank_you"),
-                       {"step": "topic", "topic-thank_you_topic": "the <b>billing</b> rewrite"})
+    response = me.post(url(incident, "thank_you", "topic"),
+                       {"topic-thank_you_topic": "the <b>billing</b> rewrite"})
     assert response.status_code == 302
     incident.refresh_from_db()
     assert incident.thank_you_topic == "the <b>billing</b> rewrite"
@@ -440,8 +691,8 @@ def test_missing_name_is_asked_for_and_saved_to_the_profile(user, me, frozen):
     incident = log(user)
     page = me.get(url(incident, "apology_email")).content.decode()
     assert "Your full name" in page
-    me.post(url(incident, "apology_email"),
-            {"step": "name", "name-full_name": "Alex Jordan", "name-phone": "+1 312 555 0100"})
+    me.post(url(incident, "apology_email", "name"),
+            {"name-full_name": "Alex Jordan", "name-phone": "+1 312 555 0100"})
     user.profile.refresh_from_db()
     assert user.profile.full_name == "Alex Jordan"
     body = textarea(me.get(url(incident, "apology_email")))
@@ -450,8 +701,8 @@ def test_missing_name_is_asked_for_and_saved_to_the_profile(user, me, frozen):
 
 def test_missing_materials_are_asked_for(user, me, frozen):
     incident = log(user)
-    me.post(url(incident, "materials_cover"),
-            {"step": "material", "material-description": "A code sample"})
+    me.post(url(incident, "materials_cover", "material"),
+            {"material-description": "A code sample"})
     body = textarea(me.get(url(incident, "materials_cover")))
     assert "- A code sample" in body
 
@@ -481,8 +732,7 @@ def test_from_the_miss_to_a_recorded_apology_with_slots_in_a_few_posts(user, me,
     assert url(incident, "apology_email") in index
     first = me.get(url(incident, "apology_email")).content.decode()
     assert 'href="#ask-slots"' in first and 'id="ask-slots"' in first
-    me.post(url(incident, "apology_email"), {
-        "step": "slots",
+    me.post(url(incident, "apology_email", "slots"), {
         "slot1-start": "2026-03-04T19:30", "slot1-time_zone": "Asia/Kolkata",
         "slot2-start": "2026-03-05T09:30", "slot2-time_zone": "Asia/Kolkata",
         "slot3-start": "2026-03-06T14:30", "slot3-time_zone": "Asia/Kolkata",
@@ -490,8 +740,8 @@ def test_from_the_miss_to_a_recorded_apology_with_slots_in_a_few_posts(user, me,
     page = me.get(url(incident, "apology_email"))
     body = textarea(page)
     assert body.count("(my time: ") == 3
-    me.post(url(incident, "apology_email"),
-            {"step": "record", "subject": "Missed interview", "body": body})
+    me.post(url(incident, "apology_email", "record"),
+            {"subject": "Missed interview", "body": body})
     incident.refresh_from_db()
     assert incident.phase == Incident.Phase.CORRECT
     assert Outreach.objects.get().text == body
@@ -499,8 +749,8 @@ def test_from_the_miss_to_a_recorded_apology_with_slots_in_a_few_posts(user, me,
 
 def test_line_breaks_from_a_browser_are_recorded_as_plain_newlines(user, me, frozen):
     incident = log(user)
-    me.post(url(incident, "apology_email"), {
-        "step": "record", "subject": "S",
+    me.post(url(incident, "apology_email", "record"), {
+        "subject": "S",
         "body": "Dear Priya,\r\n\r\nI missed our interview, and I apologise.\r\nThank you.",
     })
     assert Outreach.objects.get().text == (
@@ -519,7 +769,7 @@ def test_a_gracious_reply_to_a_decline_is_logged_and_the_incident_stays_closed(u
     ]
     text = textarea(me.get(url(incident, "decline_reply")))
     assert "future roles" in text
-    me.post(url(incident, "decline_reply"), {"step": "record", "subject": "Re", "body": text})
+    me.post(url(incident, "decline_reply", "record"), {"subject": "Re", "body": text})
     outreach = Outreach.objects.get(purpose="other")
     assert outreach.text == text
     incident.refresh_from_db()
@@ -529,15 +779,15 @@ def test_a_gracious_reply_to_a_decline_is_logged_and_the_incident_stays_closed(u
 def test_a_slot_that_happens_twice_asks_which_one_is_meant(user, me, frozen):
     incident = log(user)
     data = {
-        "step": "slots",
         "slot1-start": "2026-10-25T02:30", "slot1-time_zone": "Europe/Berlin",
         "slot2-start": "2026-10-26T10:00", "slot2-time_zone": "Europe/Berlin",
     }
-    response = me.post(url(incident, "reschedule_request"), data)
+    response = me.post(url(incident, "reschedule_request", "slots"), data)
     assert response.status_code == 200
     assert "happens twice in Europe/Berlin" in response.content.decode()
     assert not incident.reschedules.exists()
-    response = me.post(url(incident, "reschedule_request"), {**data, "slot1-which": "+01:00"})
+    response = me.post(url(incident, "reschedule_request", "slots"),
+                       {**data, "slot1-which": "+01:00"})
     assert response.status_code == 302
     first = incident.reschedules.get().slots.order_by("start").first()
     assert first.start == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)

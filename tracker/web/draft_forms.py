@@ -1,6 +1,6 @@
-"""Forms of the draft pages: the draft as the person edited it (to check or to record as sent),
-and the small forms that ask for a fact a draft needs. Forms validate; the view calls the
-service. The contact, slots and materials forms are the incident page's, reused."""
+"""Forms of the draft pages: the draft as the person edited it (posted to draft_check or to
+draft_record), and the small forms that ask for a fact a draft needs. Forms validate; the view
+calls the service. The contact, slots and materials forms are the incident page's, reused."""
 
 from __future__ import annotations
 
@@ -25,10 +25,9 @@ __all__ = [
     "TopicForm",
 ]
 
-# The `step` of a POST: what the person pressed.
-CHECK, RECORD = "check", "record"
+# The facts a draft can ask for, each with its small form (and its own URL, draft_<fact>).
 NAME, CONTACT, SLOTS, TOPIC, MATERIAL = "name", "contact", "slots", "topic", "material"
-FACT_STEPS = (NAME, CONTACT, SLOTS, TOPIC, MATERIAL)
+FACTS = (NAME, CONTACT, SLOTS, TOPIC, MATERIAL)
 
 # The results a call can have; every other kind has one result.
 PHONE_RESULTS = [

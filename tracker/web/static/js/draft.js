@@ -34,7 +34,8 @@
     });
   }
 
-  // Live check: post the text as a "check" and show what comes back.
+  // Live check: post the text to the check's URL (the form's data-check-url) and show what
+  // comes back.
   var list = document.getElementById("draft-findings-list");
   var none = document.getElementById("draft-findings-none");
   var template = document.getElementById("draft-finding-template");
@@ -66,11 +67,11 @@
 
   function runCheck() {
     var mine = ++seq;
-    var data = new FormData(form);
-    data.set("step", "check");
-    fetch(form.getAttribute("action") || window.location.href, {
+    var url = form.getAttribute("data-check-url");
+    if (!url) { return; }
+    fetch(url, {
       method: "POST",
-      body: data,
+      body: new FormData(form),
       credentials: "same-origin",
       headers: { "Accept": "application/json", "X-Requested-With": "XMLHttpRequest" }
     }).then(function (response) {
