@@ -50,28 +50,29 @@ class DraftData:
 
 
 def draft_data(incident: Incident, *, user) -> DraftData:
-    """Read what the composer needs (a handful of queries) into plain dataclasses."""
+    """The composer's plain facts from the incident's situation (a fixed number of queries)."""
     profile = profile_ensure(user=user)
+    situation = selectors.situation_for(incident)
     # The first contact linked is the point of contact named when the miss was logged.
-    contacts = list(incident.contacts.order_by("pk"))
-    r = selectors.current_reschedule(incident)
-    slots = list(r.slots.all()) if r is not None else []
+    contacts = situation.contacts
+    r = situation.current
     confirmed = None
-    if r is not None and r.is_confirmed:
-        interviewer = r.interviewer
+    interview = situation.interview
+    if interview is not None:
+        interviewer = interview.interviewer
         confirmed = composer.Confirmed(
-            start=r.start,
-            time_zone=r.time_zone,
-            duration_minutes=r.duration_minutes,
-            format=r.format,
-            location=r.location,
+            start=interview.start,
+            time_zone=interview.time_zone,
+            duration_minutes=interview.duration_minutes,
+            format=interview.format,
+            location=interview.location,
             interviewer=interviewer.name if interviewer else "",
         )
-    materials = list(
-        incident.materials.filter(status=PromisedMaterial.Status.PENDING)
-        .order_by("due_on", "pk")
-        .values_list("description", flat=True)
-    )
+    materials = [
+        m.description
+        for m in sorted(situation.materials, key=lambda m: (m.due_on is None, m.due_on, m.pk))
+        if m.status == PromisedMaterial.Status.PENDING
+    ]
     facts = composer.Facts(
         company=incident.company,
         role=incident.role,
@@ -82,20 +83,18 @@ def draft_data(incident: Incident, *, user) -> DraftData:
         person=composer.Person(
             full_name=profile.full_name,
             phone=profile.phone,
-            # The incident's own record of where the person was (they may be travelling).
-            time_zone=incident.candidate_tz or profile.time_zone,
+            time_zone=situation.person_tz,
         ),
         contacts=tuple(contact_info(c) for c in contacts),
-        slots=tuple(composer.Slot(s.start, s.time_zone) for s in slots),
-        requested_at=r.requested_at if r is not None and slots else None,
+        slots=tuple(composer.Slot(s.start, s.time_zone) for s in situation.slots),
+        requested_at=r.requested_at if r is not None and situation.slots else None,
         confirmed=confirmed,
         thank_you_topic=incident.thank_you_topic,
         materials=tuple(materials),
     )
-    phase_facts = selectors.facts_from(
-        incident, reschedule=r, has_slots=bool(slots), materials_open=len(materials)
+    return DraftData(
+        incident, facts, {c.pk: c for c in contacts}, r, situation.facts, profile
     )
-    return DraftData(incident, facts, {c.pk: c for c in contacts}, r, phase_facts, profile)
 
 
 def contact_info(c: Contact) -> composer.ContactInfo:
@@ -105,16 +104,7 @@ def contact_info(c: Contact) -> composer.ContactInfo:
 
 
 def suggested_kind(f: phases.Facts) -> str | None:
-    return composer.suggested_kind(
-        phase=f.phase,
-        outcome=f.outcome,
-        reschedule_requested=f.reschedule_requested,
-        reply=f.reply,
-        followed_up=f.followed_up,
-        confirmed=f.confirmed,
-        thank_you_sent=f.thank_you_sent,
-        materials_open=f.materials_open,
-    )
+    return phases.suggested_draft(f)
 
 
 def _refusal(exc: Exception) -> str:
