@@ -18,11 +18,12 @@ def race_two_moves() -> dict:
 
     from tests import scenarios
     from tests.factories import UserFactory
-    from tracker.incidents import phases, services
+    from tracker.incidents import phases
     from tracker.incidents.models import Incident, Reschedule
+    from tracker.reminders import services as reminder_services
 
     incident = scenarios.confirmed(UserFactory())
-    real_on_confirm, real_sync = phases.on_confirm, services.reminders_sync
+    real_on_confirm, real_sync = phases.on_confirm, reminder_services.reminders_sync
 
     def on_confirm_slowly(*args, **kwargs):
         # Widen the window between reading the facts and writing the new version.
@@ -47,7 +48,7 @@ def race_two_moves() -> dict:
             connections.close_all()
 
     phases.on_confirm = on_confirm_slowly
-    services.reminders_sync = lambda **kwargs: None
+    reminder_services.reminders_sync = lambda **kwargs: None
     try:
         threads = [threading.Thread(target=move, args=(h,)) for h in (1, 2)]
         for t in threads:
@@ -55,7 +56,7 @@ def race_two_moves() -> dict:
         for t in threads:
             t.join(timeout=60)
     finally:
-        phases.on_confirm, services.reminders_sync = real_on_confirm, real_sync
+        phases.on_confirm, reminder_services.reminders_sync = real_on_confirm, real_sync
     return {
         "errors": errors,
         "version": Reschedule.objects.get(incident=incident).version,

@@ -3,8 +3,8 @@
 import pytest
 from django.db import connection
 
-from tracker.incidents import services
 from tracker.incidents.models import Incident
+from tracker.reminders import services as reminder_services
 
 
 @pytest.fixture(autouse=True)
@@ -25,5 +25,6 @@ def syncs(monkeypatch):
             }
         )
 
-    monkeypatch.setattr(services, "reminders_sync", record)
+    # The incident services re-plan through tracker.reminders.services.reminders_sync.
+    monkeypatch.setattr(reminder_services, "reminders_sync", record)
     return calls

@@ -11,6 +11,7 @@ from tests.incidents.services import assert_synced_once_inside, fresh, kinds
 from tests.scenarios import START, T0
 from tracker.incidents import services
 from tracker.incidents.models import Safeguard
+from tracker.incidents.selectors import situation_for
 from tracker.incidents.services import TransitionRefused
 
 pytestmark = pytest.mark.django_db
@@ -86,10 +87,10 @@ def test_materials_are_promised_and_delivered_or_dropped(user, syncs):
         incident=incident, description="Work sample", due_on=datetime(2026, 3, 7).date(), now=now
     )
     refs = services.material_add(incident=incident, description="References", now=now)
-    assert services.incident_facts(incident).materials_open == 2
+    assert situation_for(incident).facts.materials_open == 2
     services.material_resolve(material=sample, status="delivered", now=now + timedelta(days=1))
     services.material_resolve(material=refs, status="dropped", now=now + timedelta(days=1))
-    assert services.incident_facts(incident).materials_open == 0
+    assert situation_for(incident).facts.materials_open == 0
     assert list(incident.timeline.filter(kind="material").values_list("message", flat=True)) == [
         "Promised: Work sample, due 07 Mar 2026",
         "Promised: References",
@@ -123,7 +124,7 @@ def test_lessons_are_recorded_with_an_event(user, syncs):
     services.incident_lessons_record(incident=incident, lessons="Both zones, always.", now=now)
     assert fresh(incident).lessons == "Both zones, always."
     assert incident.timeline.last().message == "Recorded the lessons"
-    assert services.incident_facts(incident).lessons_recorded
+    assert situation_for(incident).facts.lessons_recorded
     assert_synced_once_inside(syncs, incident, now)
     with pytest.raises(ValidationError):
         services.incident_lessons_record(incident=incident, lessons="x" * 5001, now=now)

@@ -64,9 +64,17 @@ def test_log_defaults_discovery_to_now(user):
     assert incident.discovered_at == T0 + timedelta(minutes=3)
 
 
-def test_writes_read_the_clock_once_when_no_now_is_given(user):
+def test_services_never_read_the_clock_themselves(user):
+    """`now` comes from the caller (the view or task reads the clock once): a service called
+    without it is refused, and with it every time it writes is that `now`."""
     at = datetime(2026, 3, 2, 14, 33, 20, tzinfo=UTC)
-    with time_machine.travel(at, tick=False):
+    with pytest.raises(TypeError):
+        services.incident_log(
+            owner=user, company="Acme", role="Engineer", interview_at=at,
+            interview_tz="Europe/Berlin", candidate_tz="America/Chicago", format="video",
+            cause="timezone",
+        )
+    with time_machine.travel(at + timedelta(hours=5), tick=False):  # a clock nobody reads
         incident = scenarios.logged(user, discovered_at=None, now=at)
         services.outreach_record(incident=incident, channel="call", result="reached", now=at)
     incident = fresh(incident)

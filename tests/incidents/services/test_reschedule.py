@@ -12,6 +12,7 @@ from tests.incidents.services import assert_synced_once_inside, fresh, kinds
 from tests.scenarios import OTHER_START, START, T0
 from tracker.incidents import phases, services
 from tracker.incidents.models import Reschedule
+from tracker.incidents.selectors import situation_for
 from tracker.incidents.services import TransitionRefused
 
 pytestmark = pytest.mark.django_db
@@ -112,7 +113,7 @@ def test_a_new_request_replaces_the_unanswered_one(user):
     second = scenarios.request(incident, now=T0 + timedelta(hours=1), hours=(49, 73))
     first.refresh_from_db()
     assert first.cancelled_at == T0 + timedelta(hours=1)
-    assert services.current_reschedule(incident) == second
+    assert situation_for(incident).current == second
 
 
 # reschedule_reply ----------------------------------------------------------------------------
@@ -198,7 +199,7 @@ def test_reply_is_refused_twice_and_on_a_replaced_request(user):
     scenarios.request(incident, now=T0 + timedelta(hours=1), hours=(50, 70))
     with pytest.raises(TransitionRefused, match="replaced"):
         services.reschedule_reply(reschedule=first, reply="declined", now=T0 + timedelta(hours=2))
-    second = services.current_reschedule(incident)
+    second = situation_for(incident).current
     services.reschedule_reply(
         reschedule=second, reply="accepted", accepted_slot=second.slots.first(),
         now=T0 + timedelta(hours=2),
@@ -212,15 +213,15 @@ def test_reply_is_refused_twice_and_on_a_replaced_request(user):
 
 def test_cancel_calls_off_the_confirmed_interview(user, syncs):
     incident = scenarios.confirmed(user)
-    reschedule = services.current_reschedule(incident)
+    reschedule = situation_for(incident).current
     now = T0 + timedelta(hours=4)
     services.reschedule_cancel(reschedule=reschedule, now=now)
     reschedule.refresh_from_db()
     assert reschedule.cancelled_at == now
     assert not reschedule.is_confirmed
-    assert services.current_reschedule(incident) is None
+    assert situation_for(incident).current is None
     assert incident.timeline.last().message == "Called off the rescheduled interview"
-    assert services.incident_facts(incident).confirmed is False
+    assert situation_for(incident).facts.confirmed is False
     assert_synced_once_inside(syncs, incident, now)
     # Confirming again starts a new reschedule at version 1.
     again = scenarios.confirm(incident, start=OTHER_START, now=now + timedelta(hours=1))
@@ -232,12 +233,12 @@ def test_cancel_withdraws_a_pending_request(user):
     reschedule = scenarios.request(incident)
     services.reschedule_cancel(reschedule=reschedule, now=T0 + timedelta(hours=1))
     assert incident.timeline.last().message == "Called off the reschedule request"
-    assert [a.code for a in phases.next_actions(services.incident_facts(incident))] == ["request"]
+    assert [a.code for a in phases.next_actions(situation_for(incident).facts)] == ["request"]
 
 
 def test_cancel_twice_changes_nothing_the_second_time(user, syncs):
     incident = scenarios.confirmed(user)
-    reschedule = services.current_reschedule(incident)
+    reschedule = situation_for(incident).current
     services.reschedule_cancel(reschedule=reschedule, now=T0 + timedelta(hours=4))
     count = (len(kinds(incident)), len(syncs))
     services.reschedule_cancel(reschedule=reschedule, now=T0 + timedelta(hours=5))

@@ -14,6 +14,7 @@ from tests.incidents.services import fresh
 from tests.scenarios import T0
 from tracker.incidents import services
 from tracker.incidents.models import Reschedule
+from tracker.incidents.selectors import situation_for
 from tracker.incidents.services import TransitionRefused
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +76,7 @@ def _run_sequence(ops, syncs):
                     assert r.version == 1
                 expected = (r.pk, start, r.version)
             elif op == "cancel":
-                r = services.current_reschedule(incident)
+                r = situation_for(incident).current
                 if r is None:
                     continue
                 services.reschedule_cancel(reschedule=r, now=now)
