@@ -15,7 +15,7 @@ RUN pip install pip==26.3 \
     && pip install --build-constraint build-constraints.txt -r requirements.txt
 
 # The code stays owned by root: the app user can read it, not change it. Only var/ (Celery beat's
-# schedule file) is writable.
+# schedule file, gunicorn's control socket) is writable.
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin tracker
 COPY . .
 RUN mkdir -p var && chown tracker:tracker var \
@@ -26,4 +26,5 @@ RUN mkdir -p var && chown tracker:tracker var \
 USER tracker
 EXPOSE 8000
 ENTRYPOINT ["/app/docker/entrypoint.sh"]
-CMD ["gunicorn", "tracker.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--error-logfile", "-"]
+# Binds 0.0.0.0:8000; logs (access lines too) to stdout in LOG_FORMAT, like Django and Celery.
+CMD ["gunicorn", "tracker.wsgi", "--config", "docker/gunicorn.conf.py"]

@@ -12,6 +12,8 @@ import xstatic.pkg.bootstrap
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from tracker import logs
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -259,16 +261,9 @@ INCIDENT_LOCK_TIMEOUT_SECONDS = env.float(
     "INCIDENT_LOCK_TIMEOUT_SECONDS", default=EMAIL_TIMEOUT + 10.0
 )
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": "plain",
-        }
-    },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# Logs go to stdout: LOG_FORMAT=plain, a line of text, or json, one JSON object a line with every
+# `extra` field (tracker/logs.py). The Celery worker and beat log through this too.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in logs.FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be one of {', '.join(logs.FORMATS)}.")
+LOGGING = logs.logging_config(LOG_FORMAT, env.str("LOG_LEVEL", default="INFO"))

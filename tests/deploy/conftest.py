@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import socket
 import sys
 from pathlib import Path
 
@@ -37,3 +38,9 @@ def example_env() -> dict[str, str]:
 @pytest.fixture
 def manage_py():
     return [sys.executable, str(ROOT / "manage.py")]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
