@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/tracker
 REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
 PORT ?= 8000
+# make run's broker queue, email and beat schedule.
+RUN_DIR ?= var
 
 .PHONY: run test test-sqlite test-postgres system-deps lint bench clean
 
@@ -18,37 +20,29 @@ $(STAMP): requirements.txt requirements-dev.txt build-constraints.txt
 	$(PIP) install --quiet --build-constraint build-constraints.txt -r requirements-dev.txt
 	touch $(STAMP)
 
-var:
-	mkdir -p var/broker/queue var/broker/processed var/mail
+# The app on SQLite and kombu's filesystem broker: bin/devserver.py migrates, then runs the web
+# server, a Celery worker and Celery beat, and stops them all on Ctrl-C. It reads no .env.
+run: $(STAMP)
+	@$(PY) bin/devserver.py --port $(PORT) --var $(RUN_DIR)
 
-# The app, a Celery worker with beat, on SQLite and the filesystem broker; Ctrl-C stops them all.
-run: $(STAMP) var
-	@export DEBUG=true EMAIL_URL="filemail://$(CURDIR)/var/mail" WHITENOISE_USE_FINDERS=true; \
-	$(PY) manage.py migrate --noinput && \
-	trap 'kill 0' EXIT INT TERM; \
-	$(VENV)/bin/celery -A tracker worker -B --loglevel=INFO --concurrency=2 \
-		--schedule var/celerybeat-schedule & \
-	$(PY) manage.py runserver 127.0.0.1:$(PORT) & \
-	sleep 2; echo; echo "  Open http://127.0.0.1:$(PORT)/ and sign up. Email is written to var/mail/."; \
-	echo "  Ctrl-C stops the web server, the worker and beat."; echo; \
-	wait
-
-# Debian packages the tests drive: Chromium (browser tier) and docker-compose (validates
-# docker-compose.yml without an engine). Installed only where missing, with one apt-get update.
-# If that fails the run goes on and those tiers fail with a message saying how to install them.
+# Debian packages the tests drive: Chromium (browser tier), docker-compose (validates
+# docker-compose.yml without an engine) and redis-server (the fault tier starts its own).
+# Installed only where missing, with one apt-get update. If that fails the run goes on and those
+# tiers fail with a message saying how to install them.
 system-deps:
-	@browser=""; compose=""; \
+	@browser=""; tools=""; \
 	test -x /usr/bin/chromium || browser="chromium"; \
-	command -v docker-compose >/dev/null 2>&1 || compose="docker-compose"; \
-	if [ -n "$$browser$$compose" ]; then \
+	command -v docker-compose >/dev/null 2>&1 || tools="docker-compose"; \
+	command -v redis-server >/dev/null 2>&1 || test -x /usr/bin/redis-server || tools="$$tools redis-server"; \
+	if [ -n "$$browser$$tools" ]; then \
 		sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
 		apt="DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q"; \
-		echo "Installing $$browser $$compose with apt-get"; \
+		echo "Installing $$browser $$tools with apt-get"; \
 		{ $$sudo apt-get update -q \
 		  && { [ -z "$$browser" ] || eval "$$apt chromium"; } \
-		  && { [ -z "$$compose" ] || eval "$$apt --no-install-recommends docker-compose"; }; } \
-		|| echo "WARNING: could not install $$browser $$compose;" \
-			"install with: apt-get update && apt-get install -y $$browser $$compose" >&2; \
+		  && { [ -z "$$tools" ] || eval "$$apt --no-install-recommends $$tools"; }; } \
+		|| echo "WARNING: could not install $$browser $$tools;" \
+			"install with: apt-get update && apt-get install -y $$browser $$tools" >&2; \
 	fi
 
 # The whole suite the way CI runs it: on SQLite, then everything on PostgreSQL and Redis.

@@ -18,7 +18,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# `make run` sets READ_DOT_ENV=false: a .env in the checkout is docker compose's (production hosts).
+if env.bool("READ_DOT_ENV", default=True):
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -198,7 +200,14 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Email: EMAIL_URL such as smtp://user:pass@host:587 or consolemail://; default prints to stdout.
+# filemail:///abs/path is a folder like a file:// URL (django-environ drops the leading slash);
+# filemail://var/mail is relative to the checkout.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+if env.str("EMAIL_URL", default="").startswith("filemail://"):
+    _mail_dir = env.str("EMAIL_URL").removeprefix("filemail://").split("?", 1)[0]
+    EMAIL_CONFIG["EMAIL_FILE_PATH"] = str(
+        Path("/" + _mail_dir.lstrip("/")) if _mail_dir.startswith("/") else BASE_DIR / _mail_dir
+    )
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Interview Tracker <reminders@localhost>"
