@@ -93,7 +93,7 @@ def test_production_settings_from_the_example_environment(example_env):
     assert prod["axes_failure_limit"] == 5
     assert prod["axes_lockout"] == [["username", "ip_address"]]
     assert prod["proxy_ssl_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]
-    assert prod["csrf_trusted_origins"] == ["https://tracker.example.com"]
+    assert prod["csrf_trusted_origins"] == ["https://localhost"]
     assert prod["session_cookie_secure"] is True
     assert prod["csrf_cookie_secure"] is True
     assert prod["hsts"] >= 31_536_000
@@ -138,7 +138,10 @@ def test_a_malformed_proxy_ssl_header_stops_the_start(example_env):
 
 
 def test_logs_go_to_stdout(example_env, manage_py):
-    env = {**example_env, **UNREACHABLE, "DJANGO_SETTINGS_MODULE": "tracker.settings"}
+    env = {
+        **example_env, **UNREACHABLE, "DJANGO_SETTINGS_MODULE": "tracker.settings",
+        "LOG_FORMAT": "plain",
+    }
     code = "import django, logging; django.setup(); logging.getLogger('tracker').warning('hi-log')"
 
     result = run([sys.executable, "-c", code], env)
