@@ -144,8 +144,9 @@ class Builder:
         t = discovered + timedelta(minutes=rng.choice((4, 12, 25, 48, 75, 150, 600)))
         inc.first_outreach_at = t
         c0 = mine[0]
-        self.outreach(inc, c0, t, channel=rng.choice(("call", "email", "voicemail")),
-                      purpose="apology", result="sent", actor=owner)
+        channel = rng.choice(("call", "email"))  # an apology that reached them
+        self.outreach(inc, c0, t, channel=channel, purpose="apology",
+                      result="reached" if channel == "call" else "sent", actor=owner)
         if Reminder is not None:
             self.reminder(inc, None, "first_hour", first_hour_due,
                           status="sent" if t > first_hour_due else "cancelled",

@@ -37,9 +37,13 @@ WRAPPED_UP_AT = START + timedelta(hours=2)  # thank-you note and lessons
 # Steps on an existing incident --------------------------------------------------------------
 
 
+# The result that makes each channel's apology reach them (and so end the first hour).
+REACHED = {"email": "sent", "call": "reached"}
+
+
 def apologise(incident, *, now=APOLOGISED_AT, channel="email"):
-    """The first apology (moves a logged incident to correct)."""
-    services.outreach_record(incident=incident, channel=channel, result="sent", now=now)
+    """The first apology that reached them (moves a logged incident to correct)."""
+    services.outreach_record(incident=incident, channel=channel, result=REACHED[channel], now=now)
     return incident
 
 
@@ -146,3 +150,17 @@ def reminders_by_kind(incident, **filters):
         r.kind: r
         for r in Reminder.objects.filter(incident=incident, **filters).order_by("pk")
     }
+
+
+def notices_sent(incident):
+    """Mark the incident's pending change notices (the "confirmed", "moved", "details changed"
+    and "called off" emails, which the dispatcher sends at once) as sent at their due time: for
+    tests about the reminders that follow, not about the notices."""
+    from django.db.models import F
+
+    from tracker.reminders import planning
+
+    Reminder.objects.filter(
+        incident=incident, kind__in=planning.NOTICE_KINDS, status=Reminder.Status.PENDING
+    ).update(status=Reminder.Status.SENT, sent_at=F("due_at"), updated_at=F("due_at"))
+    return incident

@@ -40,41 +40,80 @@ CLOSED_IN_CONTAIN = Facts(phase=CLOSED, outcome=MOVED_ON)
 # on_outreach -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("channel", ["call", "voicemail", "email"])
-def test_first_apology_by_call_voicemail_or_email_moves_contain_to_correct(channel):
-    assert phases.on_outreach(CONTAINED, channel=channel, purpose="apology") == Transition(
-        CORRECT
-    )
+# Every channel and result: does the apology reach them, ending the first hour?
+FIRST_HOUR_TABLE = [
+    ("email", "sent", True),
+    ("email", "replied", True),
+    ("call", "reached", True),
+    ("call", "replied", True),
+    ("call", "no_answer", False),
+    ("call", "voicemail", False),
+    ("voicemail", "voicemail", False),
+    ("voicemail", "sent", False),
+    ("voicemail", "no_answer", False),
+    ("email", "no_answer", False),
+    ("message", "sent", False),
+    ("message", "replied", False),
+    ("message", "reached", False),
+]
 
 
-def test_a_message_alone_does_not_leave_contain():
-    assert phases.on_outreach(CONTAINED, channel="message", purpose="apology") == Transition(
-        CONTAIN
-    )
+def test_the_table_covers_every_channel_and_result():
+    from tracker.incidents.models import Outreach
+
+    table = {(c, r) for c, r, _ in FIRST_HOUR_TABLE}
+    every = {(c, r) for c in Outreach.Channel.values for r in Outreach.Result.values}
+    # Each channel with every result it can be recorded with is decided by the same rule:
+    # only the pairs in phases.REACHING reach them.
+    for channel, result in every:
+        assert phases.apology_reached(channel=channel, result=result) == (
+            result in phases.REACHING.get(channel, ())
+        )
+    assert {(c, r) for c, r, reached in FIRST_HOUR_TABLE if reached} == {
+        (c, r) for c, results in phases.REACHING.items() for r in results
+    }
+    assert table <= every
+
+
+@pytest.mark.parametrize(("channel", "result", "reached"), FIRST_HOUR_TABLE)
+def test_only_an_apology_that_reached_them_ends_the_first_hour(channel, result, reached):
+    t = phases.on_outreach(CONTAINED, channel=channel, purpose="apology", result=result)
+    assert t == Transition(CORRECT if reached else CONTAIN)
+    assert phases.apology_reached(channel=channel, result=result) is reached
+
+
+def test_after_a_call_and_a_voicemail_the_apology_email_is_still_the_next_step():
+    # Neither ended the first hour: the facts are unchanged, so is "Next".
+    for result in ("no_answer", "voicemail"):
+        assert phases.on_outreach(
+            CONTAINED, channel="call", purpose="apology", result=result
+        ) == Transition(CONTAIN)
+    (first, *_) = phases.next_actions(CONTAINED)
+    assert first.code == "apology" and first.draft == c.APOLOGY_EMAIL
 
 
 @pytest.mark.parametrize("facts", [CORRECTING, CONFIRMED, CONSOLIDATING])
 def test_later_outreach_keeps_the_phase(facts):
-    t = phases.on_outreach(facts, channel="email", purpose="follow_up")
+    t = phases.on_outreach(facts, channel="email", purpose="follow_up", result="sent")
     assert not t.changes(facts)
 
 
 def test_outreach_on_a_closed_incident_is_a_log_entry_keeping_the_outcome():
-    t = phases.on_outreach(CLOSED_DECLINED, channel="email", purpose="other")
+    t = phases.on_outreach(CLOSED_DECLINED, channel="email", purpose="other", result="sent")
     assert t == Transition(CLOSED, DECLINED)
     assert not t.changes(CLOSED_DECLINED)
 
 
 def test_thank_you_note_is_allowed_in_consolidate():
-    assert phases.on_outreach(CONSOLIDATING, channel="email", purpose="thank_you") == Transition(
-        CONSOLIDATE
-    )
+    assert phases.on_outreach(
+        CONSOLIDATING, channel="email", purpose="thank_you", result="sent"
+    ) == Transition(CONSOLIDATE)
 
 
 @pytest.mark.parametrize("facts", [CONTAINED, CORRECTING, CONFIRMED, CLOSED_DECLINED])
 def test_thank_you_note_is_refused_outside_consolidate(facts):
     with pytest.raises(TransitionRefused, match="after the rescheduled interview"):
-        phases.on_outreach(facts, channel="email", purpose="thank_you")
+        phases.on_outreach(facts, channel="email", purpose="thank_you", result="sent")
 
 
 # on_reschedule_request ---------------------------------------------------------------------

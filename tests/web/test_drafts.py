@@ -576,8 +576,10 @@ def test_recording_a_voicemail(user, me, frozen):
     me.post(url(incident, "voicemail", "record"), {"body": text})
     outreach = Outreach.objects.get()
     assert (outreach.channel, outreach.result) == ("voicemail", "voicemail")
+    # A voicemail alone has not reached them: the first hour goes on until the email it
+    # promised is sent.
     incident.refresh_from_db()
-    assert incident.phase == Incident.Phase.CORRECT
+    assert incident.phase == Incident.Phase.CONTAIN
 
 
 def test_a_refusal_by_the_rules_is_shown_and_keeps_the_text(user, me, frozen):

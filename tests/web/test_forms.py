@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
-from tests.web.conftest import NOW, log_incident, walked_incident
+from tests.web.conftest import NOW, log_incident, slot_data, walked_incident
 from tracker.incidents import services
 from tracker.incidents.models import Incident, Reschedule
 
@@ -158,22 +158,18 @@ def test_missing_required_fields_each_get_a_message(client, person):
 
 
 def request_data(**overrides):
-    data = {
-        "slot1-start": "2026-03-04T10:00",
-        "slot1-time_zone": "Europe/Berlin",
-        "slot2-start": "2026-03-05T10:00",
-        "slot2-time_zone": "Asia/Kolkata",
-        "slot3-start": "",
-        "slot3-time_zone": "Europe/Berlin",
-    }
-    data.update(overrides)
-    return data
+    return slot_data(
+        ("2026-03-04T10:00", "Europe/Berlin"),
+        ("2026-03-05T10:00", "Asia/Kolkata"),
+        ("", "Europe/Berlin"),
+        **overrides,
+    )
 
 
 @pytest.fixture
 def correct_incident(person):
     incident = log_incident(person)
-    services.outreach_record(incident=incident, channel="voicemail", result="voicemail", now=NOW)
+    services.outreach_record(incident=incident, channel="email", result="sent", now=NOW)
     return incident
 
 
@@ -190,7 +186,7 @@ def test_reschedule_request_with_two_slots_each_with_its_zone(client, correct_in
 
 def test_slot_in_the_past_is_refused_and_input_kept(client, correct_incident):
     url = reverse("reschedule_request", args=[correct_incident.pk])
-    response = client.post(url, request_data(**{"slot1-start": "2026-03-01T10:00"}))
+    response = client.post(url, request_data(**{"slots-0-start": "2026-03-01T10:00"}))
     html = response.content.decode()
     assert response.status_code == 200
     assert "That time is already past" in html
@@ -203,7 +199,7 @@ def test_nonexistent_slot_time_is_refused(client, person):
     services.outreach_record(incident=incident, channel="email", result="sent", now=NOW)
     url = reverse("reschedule_request", args=[incident.pk])
     with_gap = request_data(
-        **{"slot2-start": "2026-03-29T02:30", "slot2-time_zone": "Europe/Berlin"}
+        **{"slots-1-start": "2026-03-29T02:30", "slots-1-time_zone": "Europe/Berlin"}
     )
     html = client.post(url, with_gap).content.decode()
     assert "2026-03-29 02:30 does not exist in Europe/Berlin" in html
@@ -213,36 +209,38 @@ def test_nonexistent_slot_time_is_refused(client, person):
 def test_ambiguous_slot_asks_which_then_takes_the_choice(client, correct_incident):
     url = reverse("reschedule_request", args=[correct_incident.pk])
     ambiguous = request_data(
-        **{"slot2-start": "2026-10-25T02:30", "slot2-time_zone": "Europe/Berlin"}
+        **{"slots-1-start": "2026-10-25T02:30", "slots-1-time_zone": "Europe/Berlin"}
     )
     html = client.post(url, ambiguous).content.decode()
     assert "2026-10-25 02:30 happens twice in Europe/Berlin" in html
-    assert 'name="slot2-which" value="+01:00"' in html
+    assert 'name="slots-1-which" value="+01:00"' in html
     assert not Reschedule.objects.exists()
-    response = client.post(url, {**ambiguous, "slot2-which": "+01:00"})
+    response = client.post(url, {**ambiguous, "slots-1-which": "+01:00"})
     assert response.status_code == 302
     assert Reschedule.objects.get().slots.last().start == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
 
 
 def test_unknown_slot_zone_and_duplicate_slots_are_refused(client, correct_incident):
     url = reverse("reschedule_request", args=[correct_incident.pk])
-    html = client.post(url, request_data(**{"slot2-time_zone": "Nowhere/Land"})).content.decode()
+    html = client.post(url, request_data(**{"slots-1-time_zone": "Nowhere/Land"})).content.decode()
     assert "“Nowhere/Land” is not a time zone we know" in html
-    same = request_data(**{"slot2-start": "2026-03-04T10:00", "slot2-time_zone": "Europe/Berlin"})
+    same = request_data(
+        **{"slots-1-start": "2026-03-04T10:00", "slots-1-time_zone": "Europe/Berlin"}
+    )
     assert "Two proposed slots are the same time." in client.post(url, same).content.decode()
     assert not Reschedule.objects.exists()
 
 
 def test_only_one_slot_is_refused(client, correct_incident):
     url = reverse("reschedule_request", args=[correct_incident.pk])
-    response = client.post(url, request_data(**{"slot2-start": ""}))
+    response = client.post(url, request_data(**{"slots-1-start": ""}))
     assert response.status_code == 200
     assert "This field is required." in response.content.decode()
 
 
 def test_three_slots_are_accepted(client, correct_incident):
     url = reverse("reschedule_request", args=[correct_incident.pk])
-    client.post(url, request_data(**{"slot3-start": "2026-03-06T16:00"}))
+    client.post(url, request_data(**{"slots-2-start": "2026-03-06T16:00"}))
     assert Reschedule.objects.get().slots.count() == 3
 
 
@@ -369,7 +367,7 @@ def test_huge_ids_are_404_not_500(client, person):
 
 def test_slot_after_the_spring_change_gets_the_summer_offset(client, correct_incident):
     url = reverse("reschedule_request", args=[correct_incident.pk])
-    berlin = {"slot2-start": "2026-03-30T10:00", "slot2-time_zone": "Europe/Berlin"}
+    berlin = {"slots-1-start": "2026-03-30T10:00", "slots-1-time_zone": "Europe/Berlin"}
     client.post(url, request_data(**berlin))
     slot = Reschedule.objects.get().slots.last()
     assert slot.start == datetime(2026, 3, 30, 8, 0, tzinfo=UTC)  # CEST, UTC+2

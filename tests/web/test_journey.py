@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from tests.web.conftest import NOW
+from tests.web.conftest import NOW, slot_data
 from tracker.incidents.models import Incident, Reschedule
 
 pytestmark = pytest.mark.django_db
@@ -46,14 +46,23 @@ def test_an_incident_walks_from_log_to_closed_through_the_views(client, user):
             "channel": "call", "purpose": "apology", "result": "voicemail",
             "contact": contact.pk, "text": "Sorry, availability follows by email.",
         })
-        assert "First outreach after 12 min, inside the first hour." in page
+        # A voicemail alone has not reached them: still the first hour, the email comes next.
+        incident.refresh_from_db()
+        assert incident.phase == "contain"
+        assert "48 min left in the first hour" in page
+
+        clock.shift(timedelta(minutes=3))
+        page = step(client, reverse("outreach_add", args=[incident.pk]), {
+            "channel": "email", "purpose": "apology", "result": "sent",
+            "contact": contact.pk, "text": "Sorry for missing our interview.",
+        })
+        assert "First outreach after 15 min, inside the first hour." in page
         incident.refresh_from_db()
         assert incident.phase == "correct"
 
-        page = step(client, reverse("reschedule_request", args=[incident.pk]), {
-            "slot1-start": "2026-03-04T10:00", "slot1-time_zone": "Europe/Berlin",
-            "slot2-start": "2026-03-05T16:00", "slot2-time_zone": "Europe/Berlin",
-        })
+        page = step(client, reverse("reschedule_request", args=[incident.pk]), slot_data(
+            ("2026-03-04T10:00", "Europe/Berlin"), ("2026-03-05T16:00", "Europe/Berlin"),
+        ))
         # Both zones, zone names written out.
         assert "Wed 4 Mar 2026, 10:00 CET (Europe/Berlin)" in page
         assert "Wed 4 Mar 2026, 03:00 CST (America/Chicago)" in page
@@ -113,7 +122,7 @@ def test_an_incident_walks_from_log_to_closed_through_the_views(client, user):
         assert "Closed: Recovered" in timeline
 
         history = client.get(reverse("history")).content.decode()
-        assert "Recovered" in history and "12 min" in history
+        assert "Recovered" in history and "15 min" in history
         assert "Backend engineer at Acme" not in client.get(reverse("dashboard")).content.decode()
 
         page = step(client, reverse("incident_reopen", args=[incident.pk]))
@@ -132,10 +141,9 @@ def test_a_decline_closes_and_offers_the_gracious_reply(client, user):
         incident = Incident.objects.get()
         step(client, reverse("outreach_add", args=[incident.pk]),
              {"channel": "email", "purpose": "apology", "result": "sent"})
-        step(client, reverse("reschedule_request", args=[incident.pk]), {
-            "slot1-start": "2026-03-04T10:00", "slot1-time_zone": "America/Chicago",
-            "slot2-start": "2026-03-05T10:00", "slot2-time_zone": "America/Chicago",
-        })
+        step(client, reverse("reschedule_request", args=[incident.pk]), slot_data(
+            ("2026-03-04T10:00", "America/Chicago"), ("2026-03-05T10:00", "America/Chicago"),
+        ))
         reschedule = Reschedule.objects.get()
         page = step(client, reverse("reschedule_reply", args=[reschedule.pk]),
                     {"reply": "declined"})

@@ -31,8 +31,10 @@ OUTCOME_CHOICES = (
     (MOVED_ON, "Moved on"),
 )
 
-# Outreach channels that count as the first apology (a message is not enough on its own).
-APOLOGY_CHANNELS = frozenset({"call", "voicemail", "email"})
+# What ends the first hour: an apology that reached them. An email sent (or answered) or a call
+# that got through does; "called, no answer" and a lone voicemail do not (the voicemail promises
+# the email, which then reaches them); a message (text, LinkedIn) is not enough on its own.
+REACHING = {"email": frozenset({"sent", "replied"}), "call": frozenset({"reached", "replied"})}
 FIRST_HOUR = timedelta(hours=1)
 MIN_SLOTS, MAX_SLOTS = 2, 3
 
@@ -153,15 +155,22 @@ def require_open(facts: Facts, what: str) -> None:
         raise TransitionRefused(f"This incident is closed; reopen it to {what}.")
 
 
-def on_outreach(facts: Facts, *, channel: str, purpose: str) -> Transition:
-    """The first apology by call, voicemail or email moves contain to correct.
+def apology_reached(*, channel: str, result: str) -> bool:
+    """Whether this outreach reached them: the end of the first hour."""
+    return result in REACHING.get(channel, ())
+
+
+def on_outreach(facts: Facts, *, channel: str, purpose: str, result: str) -> Transition:
+    """An outreach that reached them (`apology_reached`) moves contain to correct; an
+    unanswered call or a lone voicemail keeps the incident in contain, the first-hour nudge
+    and the apology email as the next step.
 
     Outreach on a closed incident is only a log entry (a gracious reply to a decline, a
     keeping-in-touch note) and changes nothing. A thank-you note belongs to consolidate.
     """
     if purpose == "thank_you":
         return on_thank_you(facts)
-    if facts.phase == CONTAIN and channel in APOLOGY_CHANNELS:
+    if facts.phase == CONTAIN and apology_reached(channel=channel, result=result):
         return Transition(CORRECT)
     return Transition(facts.phase, facts.outcome)
 

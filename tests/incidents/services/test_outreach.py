@@ -12,6 +12,7 @@ from tests.incidents.services import assert_synced_once_inside, fresh, kinds
 from tests.scenarios import START, T0
 from tracker.incidents import services
 from tracker.incidents.models import Incident, Outreach
+from tracker.incidents.selectors import situation_for
 from tracker.incidents.services import TransitionRefused
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 # outreach_record -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("channel", ["call", "voicemail", "email"])
+@pytest.mark.parametrize("channel", ["call", "email"])
 def test_first_apology_moves_to_correct_and_starts_nothing_else(user, channel, syncs):
     incident = scenarios.logged(user)
     at = T0 + timedelta(minutes=12)
@@ -47,7 +48,7 @@ def test_outreach_logged_late_is_dated_when_it_happened(user):
     incident = scenarios.logged(user)
     call_at = T0 + timedelta(minutes=5)
     services.outreach_record(
-        incident=incident, channel="call", result="no_answer", occurred_at=call_at,
+        incident=incident, channel="call", result="reached", occurred_at=call_at,
         now=T0 + timedelta(minutes=50),
     )
     event = incident.timeline.get(kind="outreach")
@@ -55,10 +56,36 @@ def test_outreach_logged_late_is_dated_when_it_happened(user):
     assert fresh(incident).first_outreach_at == call_at
 
 
+@pytest.mark.parametrize(
+    ("channel", "result"),
+    [("call", "no_answer"), ("call", "voicemail"), ("voicemail", "voicemail")],
+)
+def test_an_unanswered_call_or_a_lone_voicemail_keeps_the_first_hour_open(
+    user, channel, result, monkeypatch
+):
+    from tracker.reminders.models import Reminder
+
+    monkeypatch.undo()  # the real reminders_sync, not the `syncs` spy: the nudge is the point
+    incident = scenarios.logged(user)
+    services.outreach_record(incident=incident, channel=channel, result=result,
+                             now=T0 + timedelta(minutes=5))
+    incident = fresh(incident)
+    assert (incident.phase, incident.first_outreach_at) == ("contain", None)
+    # The first-hour nudge stays, and the apology email is still what to do next.
+    assert Reminder.objects.get(incident=incident, kind="first_hour").status == "pending"
+    situation = situation_for(incident)
+    assert situation.actions[0].code == "apology"
+    # The email the voicemail promised ends the first hour.
+    scenarios.apologise(incident, now=T0 + timedelta(minutes=9))
+    incident = fresh(incident)
+    assert (incident.phase, incident.first_outreach_at) == ("correct", T0 + timedelta(minutes=9))
+    assert Reminder.objects.get(incident=incident, kind="first_hour").status == "cancelled"
+
+
 def test_an_earlier_apology_logged_after_a_later_one_becomes_the_first(user):
     incident = scenarios.apologise(scenarios.logged(user), now=T0 + timedelta(minutes=40))
     services.outreach_record(
-        incident=incident, channel="voicemail", result="voicemail",
+        incident=incident, channel="call", result="reached",
         occurred_at=T0 + timedelta(minutes=8), now=T0 + timedelta(minutes=45),
     )
     incident = fresh(incident)

@@ -29,9 +29,10 @@ def outreach_record(
     actor=None,
     now: datetime,
 ) -> Outreach:
-    """Record one call, voicemail, email or message. The first apology by call, voicemail or
-    email moves contain to correct; a follow-up marks the unanswered request followed up; a
-    thank-you note marks the thank-you sent."""
+    """Record one call, voicemail, email or message. The first one that reached them (an email
+    sent, a call that got through) ends the first hour and moves contain to correct; a
+    follow-up marks the unanswered request followed up; a thank-you note marks the thank-you
+    sent."""
     now = now_utc(now)
     occurred_at = utc(occurred_at, "occurred_at") if occurred_at else now
     lock(incident)
@@ -41,7 +42,9 @@ def outreach_record(
     if occurred_at < incident.discovered_at - CLOCK_SLACK:
         raise TransitionRefused("That is before the miss was discovered.")
     situation = situation_for(incident)
-    transition = phases.on_outreach(situation.facts, channel=channel, purpose=purpose)
+    transition = phases.on_outreach(
+        situation.facts, channel=channel, purpose=purpose, result=result
+    )
     outreach = Outreach(
         incident=incident,
         contact=contact,
@@ -55,8 +58,9 @@ def outreach_record(
     clean(outreach)
     outreach.save()
     update = []
-    # The earliest apology counts, even when an earlier call is logged after a later email.
-    if channel in phases.APOLOGY_CHANNELS and (
+    # The earliest apology that reached them counts, even when an earlier call is logged
+    # after a later email.
+    if phases.apology_reached(channel=channel, result=result) and (
         incident.first_outreach_at is None or occurred_at < incident.first_outreach_at
     ):
         incident.first_outreach_at = occurred_at
