@@ -17,7 +17,7 @@ from django.urls import reverse
 from tests.security import report
 from tests.security.conftest import OWNER_COMPANY, csrf_client, owner_objects
 from tests.security.urlwalk import Route, routes
-from tests.web.conftest import NOW
+from tests.web.conftest import NOW, slot_data
 from tracker.accounts.models import Profile
 from tracker.incidents.models import (
     Contact,
@@ -66,9 +66,7 @@ OBJECT_ROUTES: dict[str, ObjectRoute] = {
         {"channel": "call", "purpose": "follow_up", "result": "reached", "minutes_ago": "0"},
     ),
     "reschedule_request": ObjectRoute(
-        {"pk": "incident"},
-        {"slot1-start": FUTURE, "slot1-time_zone": "UTC", "slot2-start": LATER,
-         "slot2-time_zone": "UTC"},
+        {"pk": "incident"}, slot_data((FUTURE, "UTC"), (LATER, "UTC")),
     ),
     "reschedule_confirm": ObjectRoute(
         {"pk": "incident"},

@@ -36,6 +36,23 @@ def log_incident(owner, *, now=NOW, **overrides):
     return services.incident_log(owner=owner, now=now, **fields)
 
 
+def slot_data(*slots: tuple[str, str], total: int = 3, **fields) -> dict:
+    """The POST of "Propose two or three new times" as the browser sends it: each (wall time,
+    zone) pair in `slots-<n>-start` / `slots-<n>-time_zone`, the formset's management form,
+    then `fields` (e.g. `**{"slots-1-which": "+01:00"}`)."""
+    data = {
+        "slots-TOTAL_FORMS": str(total),
+        "slots-INITIAL_FORMS": "0",
+        "slots-MIN_NUM_FORMS": "2",
+        "slots-MAX_NUM_FORMS": "3",
+    }
+    for n, (start, zone) in enumerate(slots):
+        data[f"slots-{n}-start"] = start
+        data[f"slots-{n}-time_zone"] = zone
+    data.update(fields)
+    return data
+
+
 def walked_incident(owner, *, now=NOW):
     """An incident in correct with a contact, an apology, a pending reschedule with two slots
     and a promised item: every object its page links to."""

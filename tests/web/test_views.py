@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import UserFactory
-from tests.web.conftest import NOW, log_incident, walked_incident
+from tests.web.conftest import NOW, log_incident, slot_data, walked_incident
 from tracker.incidents import services
 from tracker.incidents.models import Incident, Outreach, PromisedMaterial, Reschedule, Safeguard
 
@@ -56,8 +56,7 @@ def object_urls(objs):
         (reverse("outreach_add", args=[i]),
          {"channel": "call", "purpose": "apology", "result": "reached"}),
         (reverse("reschedule_request", args=[i]),
-         {"slot1-start": future, "slot1-time_zone": "UTC", "slot2-start": "2026-03-07T10:00",
-          "slot2-time_zone": "UTC"}),
+         slot_data((future, "UTC"), ("2026-03-07T10:00", "UTC"))),
         (reverse("reschedule_confirm", args=[i]),
          {"start": future, "time_zone": "UTC", "duration_minutes": "45", "format": "video"}),
         (reverse("interview_attended", args=[i]), {}),
