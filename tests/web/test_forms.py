@@ -169,7 +169,7 @@ def request_data(**overrides):
 @pytest.fixture
 def correct_incident(person):
     incident = log_incident(person)
-    services.outreach_record(incident=incident, channel="voicemail", result="voicemail", now=NOW)
+    services.outreach_record(incident=incident, channel="email", result="sent", now=NOW)
     return incident
 
 

@@ -46,7 +46,17 @@ def test_an_incident_walks_from_log_to_closed_through_the_views(client, user):
             "channel": "call", "purpose": "apology", "result": "voicemail",
             "contact": contact.pk, "text": "Sorry, availability follows by email.",
         })
-        assert "First outreach after 12 min, inside the first hour." in page
+        # A voicemail alone has not reached them: still the first hour, the email comes next.
+        incident.refresh_from_db()
+        assert incident.phase == "contain"
+        assert "48 min left in the first hour" in page
+
+        clock.shift(timedelta(minutes=3))
+        page = step(client, reverse("outreach_add", args=[incident.pk]), {
+            "channel": "email", "purpose": "apology", "result": "sent",
+            "contact": contact.pk, "text": "Sorry for missing our interview.",
+        })
+        assert "First outreach after 15 min, inside the first hour." in page
         incident.refresh_from_db()
         assert incident.phase == "correct"
 
@@ -112,7 +122,7 @@ def test_an_incident_walks_from_log_to_closed_through_the_views(client, user):
         assert "Closed: Recovered" in timeline
 
         history = client.get(reverse("history")).content.decode()
-        assert "Recovered" in history and "12 min" in history
+        assert "Recovered" in history and "15 min" in history
         assert "Backend engineer at Acme" not in client.get(reverse("dashboard")).content.decode()
 
         page = step(client, reverse("incident_reopen", args=[incident.pk]))
