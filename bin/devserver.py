@@ -229,6 +229,8 @@ class Supervisor:
 
 def port_free(port: int) -> bool:
     with socket.socket() as probe:
+        # As the server binds: a connection of the last run in TIME_WAIT does not count.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:

@@ -4,10 +4,12 @@ bin/devserver.py (what `make run` runs) prints the environment it gives its chil
 --print-env; the settings are read through `manage.py shell` with exactly that environment.
 """
 
+import importlib.util
 import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -247,3 +249,40 @@ def test_make_run_serves_sends_and_stops_cleanly(make_run, tmp_path, how):
     time.sleep(0.5)
     assert not session_pids(make_run.proc.pid), "left running"
     assert not [pid for pid in pids if alive(pid)], "left running outside the session"
+
+
+def load_devserver():
+    spec = importlib.util.spec_from_file_location("devserver", DEVSERVER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_port_in_use_is_reported_with_the_way_out(tmp_path):
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, str(DEVSERVER), "--port", str(port), "--var", str(tmp_path / "v")],
+            cwd=ROOT, capture_output=True, text=True, timeout=60,
+        )
+
+    assert result.returncode == 2
+    assert f"Port {port} is in use" in result.stdout
+    assert f"make run PORT={port + 1}" in result.stdout
+
+
+def test_a_connection_of_the_last_run_in_time_wait_does_not_block_the_port():
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as runserver's
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = server.accept()
+        accepted.close()  # the server side closes first: its end waits in TIME_WAIT
+        client.close()
+    time.sleep(0.2)
+
+    assert load_devserver().port_free(port)
