@@ -1,49 +1,247 @@
-"""`|bootstrap_form` writes what crispy-forms' bootstrap5 pack writes for the same form: the
-same wrappers, classes, ids, labels, required marks, help text, errors and aria attributes,
-with every value escaped. Compared tag by tag (attributes in order) and text by text, so only
-whitespace between tags may differ."""
+"""Forms are rendered by crispy-forms (bootstrap5), through the templates the pages use: what
+the person gets from them is pinned here, not the markup. Every label points at its own field,
+every field has a label, required fields are marked, errors and help text are shown next to
+their field and linked to it (`aria-describedby`, `aria-invalid`), what was typed comes back
+escaped, and the incident page, with several forms sharing field names, uses no id twice in any
+phase. An unbound form's markup is crispy's, kept in the cache under a key that changes with
+anything it shows."""
 
-from datetime import UTC, datetime
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+from django.urls import resolve, reverse
 
+from tests.web.conftest import NOW as PAGE_NOW
+from tests.web.conftest import log_incident, walked_incident
+from tracker.incidents import services
 from tracker.incidents.models import Contact, ProposedSlot, Reschedule
 from tracker.web import forms
-from tracker.web.templatetags.web_tags import bootstrap_form
+from tracker.web.forms import ZONE_LIST_ID
+from tracker.web.templatetags.web_tags import form_key
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 HOSTILE = '"><script>alert(1)</script>'
+CONTROLS = ("input", "select", "textarea")
 
 
-class _Tokens(HTMLParser):
+# --- A small DOM -----------------------------------------------------------------------------
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr"}
+
+
+@dataclass(eq=False)
+class Node:
+    tag: str
+    attrs: dict
+    parent: Node | None = None
+    children: list = field(default_factory=list)  # Nodes and strings
+
+    def walk(self):
+        for child in self.children:
+            if isinstance(child, Node):
+                yield child
+                yield from child.walk()
+
+    def text(self) -> str:
+        parts = [c if isinstance(c, str) else c.text() for c in self.children]
+        return " ".join(" ".join(parts).split())
+
+    def classes(self) -> set[str]:
+        return set((self.attrs.get("class") or "").split())
+
+    def described_by(self) -> list[str]:
+        return (self.attrs.get("aria-describedby") or "").split()
+
+    def ancestors(self):
+        node = self.parent
+        while node is not None:
+            yield node
+            node = node.parent
+
+
+class _Builder(HTMLParser):
     def __init__(self):
-        super().__init__(convert_charrefs=False)
-        self.tokens = []
+        super().__init__(convert_charrefs=True)
+        self.root = self.node = Node("#root", {})
 
     def handle_starttag(self, tag, attrs):
-        self.tokens.append(("start", tag, tuple(attrs)))
+        node = Node(tag, {k: ("" if v is None else v) for k, v in attrs}, self.node)
+        self.node.children.append(node)
+        if tag not in VOID:
+            self.node = node
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID:
+            self.node = self.node.parent
 
     def handle_endtag(self, tag):
-        self.tokens.append(("end", tag))
+        node = self.node
+        while node is not self.root and node.tag != tag:
+            node = node.parent
+        if node is not self.root:
+            self.node = node.parent
 
     def handle_data(self, data):
-        if text := " ".join(data.split()):
-            self.tokens.append(("text", text))
-
-    def handle_entityref(self, name):
-        self.tokens.append(("entity", name))
-
-    def handle_charref(self, name):
-        self.tokens.append(("char", name))
+        self.node.children.append(data)
 
 
-def tokens(html) -> list:
-    parser = _Tokens()
-    parser.feed(str(html))
-    parser.close()
-    return parser.tokens
+@dataclass
+class Page:
+    html: str
+    root: Node
+
+    @property
+    def nodes(self) -> list[Node]:
+        return list(self.root.walk())
+
+    def by_id(self, ident: str) -> Node:
+        found = [n for n in self.nodes if n.attrs.get("id") == ident]
+        assert len(found) == 1, f"{len(found)} elements with id {ident!r}"
+        return found[0]
+
+    def controls(self, name: str) -> list[Node]:
+        return [n for n in self.nodes if n.tag in CONTROLS and n.attrs.get("name") == name]
+
+    def visible_controls(self) -> list[Node]:
+        return [n for n in self.nodes if visible(n)]
+
+
+def parse(html) -> Page:
+    builder = _Builder()
+    builder.feed(str(html))
+    builder.close()
+    return Page(str(html), builder.root)
+
+
+# --- What every rendered form must give the person --------------------------------------------
+
+
+def assert_labels_and_ids(page: Page) -> None:
+    """No id twice; every label points at a field of the page and every field has one;
+    every `aria-describedby` names elements that exist; every `list` names the datalist."""
+    ids = Counter(n.attrs["id"] for n in page.nodes if n.attrs.get("id"))
+    assert not [i for i, n in ids.items() if n > 1], f"ids used twice: {ids.most_common(5)}"
+    controls = page.visible_controls()
+    control_ids = {n.attrs.get("id") for n in controls}
+    labels = [n for n in page.nodes if n.tag == "label"]
+    for label in labels:
+        assert label.attrs.get("for") in control_ids, f"label {label.text()!r} points nowhere"
+    labelled = {label.attrs["for"] for label in labels}
+    for control in controls:
+        assert control.attrs.get("id") in labelled or control.attrs.get("aria-label"), (
+            f"{control.tag} {control.attrs.get('name')!r} has no label"
+        )
+    for node in page.nodes:
+        for ident in node.described_by():
+            assert ids[ident] == 1, f"aria-describedby names {ident!r}, which is not there"
+        if node.tag == "input" and "list" in node.attrs:
+            assert node.attrs["list"] == ZONE_LIST_ID
+
+
+def input_type(bf) -> str | None:
+    return getattr(bf.field.widget, "input_type", None)
+
+
+def field_box(page: Page, bf) -> Node:
+    """The wrapper of one field: its label (or legend), widget, errors and help text."""
+    return page.by_id(f"div_{bf.auto_id}")
+
+
+def assert_field_shown(page: Page, bf) -> None:
+    if bf.is_hidden:
+        (control,) = page.controls(bf.html_name)
+        assert control.attrs.get("type") == "hidden"
+        return
+    box = field_box(page, bf)
+    radio = input_type(bf) == "radio"
+    heading = next(n for n in box.walk() if n.tag == ("legend" if radio else "label"))
+    assert str(bf.label) in heading.text()
+    # Required fields say so, next to their label; optional ones do not.
+    marked = any("asteriskField" in n.classes() for n in heading.walk())
+    assert marked == bf.field.required, f"{bf.html_name}: required mark {marked}"
+    controls = [n for n in box.walk() if n.tag in CONTROLS]
+    assert all(n.attrs["name"] == bf.html_name for n in controls)
+    # One control, or one radio per choice (no slot to accept: none).
+    assert len(controls) == (len(bf.field.choices) if radio else 1)
+    if not radio:
+        (control,) = controls
+        assert page.by_id(heading.attrs["for"]) is control
+    # Errors next to the field, announced with it.
+    error_id = f"{bf.auto_id}_error"
+    if bf.errors:
+        error = page.by_id(error_id)
+        assert error in box.walk()
+        for message in bf.errors:
+            assert message in error.text()
+        for control in controls:
+            assert control.attrs.get("aria-invalid") == "true"
+            assert "is-invalid" in control.classes()
+        if radio:
+            fieldset = next(n for n in box.walk() if n.tag == "fieldset")
+            assert error_id in fieldset.described_by()
+        else:
+            assert error_id in controls[0].described_by()
+    else:
+        assert error_id not in page.html
+        for control in controls:
+            assert "is-invalid" not in control.classes()
+            assert "aria-invalid" not in control.attrs
+    # Help text shown, and linked to the field.
+    if bf.help_text:
+        help_node = page.by_id(f"{bf.auto_id}_helptext")
+        assert help_node in box.walk() and str(bf.help_text) in help_node.text()
+        assert f"{bf.auto_id}_helptext" in controls[0].described_by()
+
+
+def assert_typed_values_kept(page: Page, form) -> None:
+    """What was typed in a text box comes back in it (escaped by the parser's reading)."""
+    if not form.is_bound:
+        return
+    for bf in form:
+        if bf.is_hidden or input_type(bf) not in ("text", "email", "datetime-local"):
+            continue
+        typed = form.data.get(bf.html_name)
+        if typed:
+            (control,) = page.controls(bf.html_name)
+            assert control.attrs.get("value") == typed
+
+
+def alerts(page: Page) -> str:
+    return " ".join(n.text() for n in page.nodes if "alert-danger" in n.classes())
+
+
+def assert_form_shown(page: Page, form) -> None:
+    assert_labels_and_ids(page)
+    for message in form.non_field_errors():
+        assert message in alerts(page)
+    for bf in form:
+        assert_field_shown(page, bf)
+    assert_typed_values_kept(page, form)
+
+
+# --- The forms ---------------------------------------------------------------------------------
+
+
+def render_form(form) -> Page:
+    """A form the way the pages render it: web/_form.html (a slot formset: its own template)."""
+    request = RequestFactory().get("/")
+    if isinstance(form, forms.BaseSlotFormSet):
+        html = render_to_string("web/_reschedule_request_form.html",
+                                {"form": form, "action": "/x/"}, request=request)
+    else:
+        html = render_to_string("web/_form.html", {"form": form, "action": "/x/"},
+                                request=request)
+    return parse(html)
 
 
 def contacts():
@@ -63,6 +261,13 @@ def reschedule_with_slots(n=2):
     ]
     r._prefetched_objects_cache = {"slots": slots}
     return r
+
+
+def slots_posted(*slots, total=3, **more):
+    data = {"slots-TOTAL_FORMS": str(total), "slots-INITIAL_FORMS": "0"}
+    for n, (start, zone) in enumerate(slots):
+        data[f"slots-{n}-start"], data[f"slots-{n}-time_zone"] = start, zone
+    return {**data, **more}
 
 
 FORMS = {
@@ -103,27 +308,105 @@ FORMS = {
         {"reply": "accepted"}, reschedule=reschedule_with_slots(0), person_tz="Europe/Berlin"
     ),
     "close, radios": lambda: forms.CloseForm(),
-    "slot, prefixed and optional": lambda: forms.SlotForm(
-        {"slot3-start": "2020-01-01T10:00", "slot3-time_zone": ""}, prefix="slot3", now=NOW,
-        optional=True,
+    "safeguard checkbox": lambda: forms.SafeguardForm({"done": "on"}),
+}
+
+SLOT_FORMSETS = {
+    "slots, unbound": lambda: forms.SlotFormSet(now=NOW, zone="Asia/Kolkata"),
+    "slots, past, in the gap, twice, unknown zone": lambda: forms.SlotFormSet(
+        slots_posted(("2020-01-01T10:00", "Europe/Berlin"), ("2026-03-29T02:30", "Europe/Berlin"),
+                     ("2026-10-25T02:30", HOSTILE)),
+        now=NOW, zone="Asia/Kolkata",
     ),
-    "safeguard checkbox (handed to crispy)": lambda: forms.SafeguardForm({"done": "on"}),
+    "slots, a time that happens twice": lambda: forms.SlotFormSet(
+        slots_posted(("2026-10-25T02:30", "Europe/Berlin"), ("2026-03-05T10:00", "UTC")),
+        now=NOW, zone="Asia/Kolkata",
+    ),
+    "slots, the same time twice": lambda: forms.SlotFormSet(
+        slots_posted(("2026-03-04T10:00", "Europe/Berlin"), ("2026-03-04T09:00", "UTC"),
+                     ("", "Asia/Kolkata")),
+        now=NOW, zone="Asia/Kolkata",
+    ),
+    "slots, times without their zone, a zone without its time": lambda: forms.SlotFormSet(
+        slots_posted(("2026-03-04T10:00", ""), ("", "UTC"), ("2026-03-06T10:00", "")),
+        now=NOW, zone="Asia/Kolkata",
+    ),
 }
 
 
 @pytest.mark.parametrize("make", FORMS.values(), ids=FORMS.keys())
-def test_bootstrap_form_writes_what_crispy_writes(make):
-    ours_form, crispy_form = make(), make()
-    for form in (ours_form, crispy_form):
-        if form.is_bound:
-            form.is_valid()
+def test_every_field_has_its_label_mark_errors_and_help(make):
+    form = make()
+    if form.is_bound:
+        form.is_valid()
 
-    ours = bootstrap_form(ours_form)
+    page = render_form(form)
 
-    assert tokens(ours) == tokens(as_crispy_form(crispy_form))
+    assert_form_shown(page, form)
 
 
-def test_bootstrap_form_escapes_what_was_typed_and_the_choices():
+@pytest.mark.parametrize("make", SLOT_FORMSETS.values(), ids=SLOT_FORMSETS.keys())
+def test_every_slot_has_its_label_mark_errors_and_help(make):
+    formset = make()
+    if formset.is_bound:
+        formset.is_valid()
+
+    page = render_form(formset)
+
+    assert_labels_and_ids(page)
+    for message in formset.non_form_errors():
+        assert message in alerts(page)
+    # Three slots, each in its own fieldset, the third one optional.
+    fieldsets = [n for n in page.nodes if n.tag == "fieldset" and "border" in n.classes()]
+    assert len(fieldsets) == len(formset.forms) == 3
+    legends = [next(n for n in f.walk() if n.tag == "legend").text() for f in fieldsets]
+    assert legends == ["Slot 1", "Slot 2", "Slot 3 (optional)"]
+    for fieldset, form in zip(fieldsets, formset.forms, strict=True):
+        for bf in form:
+            if not bf.is_hidden:
+                assert field_box(page, bf) in fieldset.walk()
+            assert_field_shown(page, bf)
+        assert_typed_values_kept(page, form)
+    # The browser checks the two required slots; the optional one may be sent blank.
+    required = [n.attrs["name"] for n in page.nodes if n.tag == "input" and "required" in n.attrs]
+    assert sorted(required) == ["slots-0-start", "slots-0-time_zone", "slots-1-start",
+                                "slots-1-time_zone"]
+    # The management form goes back with the slots.
+    assert page.controls("slots-TOTAL_FORMS")[0].attrs["value"] == "3"
+    assert page.controls("slots-INITIAL_FORMS")[0].attrs["value"] == "0"
+
+
+def test_the_slots_say_what_is_wrong_in_words():
+    formset = SLOT_FORMSETS["slots, past, in the gap, twice, unknown zone"]()
+    assert not formset.is_valid()
+    html = render_form(formset).html
+    assert "That time is already past" in html
+    assert "2026-03-29 02:30 does not exist in Europe/Berlin" in html
+    assert "is not a time zone we know" in html
+
+    twice = SLOT_FORMSETS["slots, a time that happens twice"]()
+    assert not twice.is_valid()
+    page = render_form(twice)
+    assert "2026-10-25 02:30 happens twice in Europe/Berlin" in page.html
+    assert [n.attrs["value"] for n in page.controls("slots-0-which")] == ["+02:00", "+01:00"]
+
+    same = SLOT_FORMSETS["slots, the same time twice"]()
+    assert not same.is_valid()
+    assert "Two proposed slots are the same time. Slots 1 and 2 are both" in alerts(
+        render_form(same)
+    )
+
+    missing = SLOT_FORMSETS["slots, times without their zone, a zone without its time"]()
+    assert not missing.is_valid()
+    page = render_form(missing)
+    assert "This field is required." in page.by_id("id_slots-0-time_zone_error").text()
+    assert "This field is required." in page.by_id("id_slots-1-start_error").text()
+    assert "Say which time zone this time is in." in page.by_id(
+        "id_slots-2-time_zone_error"
+    ).text()
+
+
+def test_typed_text_and_choices_are_escaped():
     form = forms.OutreachForm(
         {"channel": "email", "purpose": "apology", "result": "sent", "contact": "7",
          "subject": HOSTILE, "text": HOSTILE},
@@ -131,20 +414,159 @@ def test_bootstrap_form_escapes_what_was_typed_and_the_choices():
     )
     form.is_valid()
 
-    html = bootstrap_form(form)
+    html = render_form(form).html
 
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert 'value="&quot;&gt;&lt;script&gt;' in html
 
 
-def test_bootstrap_form_shows_errors_with_aria_links():
+def test_an_error_is_linked_to_its_field_with_the_help_text():
     form = forms.LessonsForm({"lessons": ""})
     form.is_valid()
 
-    html = bootstrap_form(form)
+    page = render_form(form)
 
-    assert 'aria-invalid="true"' in html
-    assert 'aria-describedby="id_lessons_helptext id_lessons_error"' in html
-    assert '<div id="id_lessons_error" class="invalid-feedback">' in html
-    assert 'class="textarea form-control is-invalid"' in html
+    (textarea,) = page.controls("lessons")
+    assert textarea.attrs["aria-invalid"] == "true"
+    assert textarea.described_by() == ["id_lessons_helptext", "id_lessons_error"]
+    assert "This field is required." in page.by_id("id_lessons_error").text()
+    assert "invalid-feedback" in page.by_id("id_lessons_error").classes()
+    assert {"form-control", "is-invalid"} <= textarea.classes()
+
+
+# --- Unbound forms: crispy's markup, kept in the cache by what it is made of ------------------
+
+
+def crispy_include(form) -> str:
+    return render_to_string("web/_crispy.html", {"form": form}).strip()
+
+
+@pytest.mark.parametrize("make", [*FORMS.values(), lambda: SLOT_FORMSETS["slots, unbound"]()[2]],
+                         ids=[*FORMS.keys(), "the optional slot"])
+def test_the_cached_markup_is_crispys(make):
+    form = make()
+    if form.is_bound:
+        form.is_valid()
+        assert form_key(form) == ""  # what was typed and its errors: never cached
+    expected = as_crispy_form(make() if not form.is_bound else form).strip()
+
+    assert crispy_include(form) == expected
+    assert crispy_include(make() if not form.is_bound else form) == expected  # a cache hit
+
+
+def test_the_cache_key_changes_with_what_the_form_shows():
+    def outreach(people=None, **initial):
+        return forms.OutreachForm(contacts=people or contacts(), now=NOW, initial=initial,
+                                  auto_id="outreach-%s")
+
+    same = form_key(outreach(purpose="follow_up"))
+    assert form_key(outreach(purpose="follow_up")) == same
+    renamed = contacts()
+    renamed[1].name = "Roberta"
+    assert form_key(outreach(renamed, purpose="follow_up")) != same
+    assert "Roberta" in crispy_include(outreach(renamed, purpose="follow_up"))
+    other_pk = contacts()
+    other_pk[1].pk = 10
+    assert form_key(outreach(other_pk, purpose="follow_up")) != same
+    assert 'value="10"' in crispy_include(outreach(other_pk, purpose="follow_up"))
+    assert form_key(outreach(purpose="apology")) != same
+    assert form_key(forms.OutreachForm(contacts=contacts(), now=NOW, initial={
+        "purpose": "follow_up"})) != same  # other ids
+    first, optional = forms.SlotFormSet(now=NOW, zone="UTC")[1:3]
+    assert form_key(first) != form_key(optional)
+    assert "asteriskField" in crispy_include(first)
+    assert "asteriskField" not in crispy_include(optional)
+    berlin = forms.SlotFormSet(now=NOW, zone="Europe/Berlin")[2]
+    assert 'value="Europe/Berlin"' in crispy_include(berlin)
+
+
+# --- The incident page, in every phase -----------------------------------------------------------
+
+
+def consolidating(owner):
+    incident = log_incident(owner)
+    services.outreach_record(incident=incident, channel="call", result="reached", now=PAGE_NOW)
+    start = PAGE_NOW + timedelta(minutes=5)
+    services.reschedule_confirm(incident=incident, start=start, time_zone="UTC",
+                                duration_minutes=45, format="video", now=PAGE_NOW)
+    services.interview_attended(incident=incident, now=start + timedelta(hours=1))
+    return incident
+
+
+def confirmed(owner):
+    incident = log_incident(owner)
+    services.outreach_record(incident=incident, channel="call", result="reached", now=PAGE_NOW)
+    services.reschedule_confirm(incident=incident, start=PAGE_NOW + timedelta(days=3),
+                                time_zone="Asia/Kolkata", duration_minutes=45, format="video",
+                                now=PAGE_NOW)
+    return incident
+
+
+def closed(owner):
+    incident = log_incident(owner)
+    services.incident_close(incident=incident, outcome="moved_on", now=PAGE_NOW)
+    return incident
+
+
+PHASES = {
+    # phase: (how to get there, the forms the page shows, by the URL name they post to)
+    "contain": (log_incident, {"contact_add", "outreach_add", "reschedule_request",
+                               "material_add", "lessons"}),
+    "correct, times proposed": (
+        lambda owner: walked_incident(owner)["incident"],
+        {"contact_add", "outreach_add", "reschedule_reply", "reschedule_request",
+         "reschedule_confirm", "material_add", "lessons"},
+    ),
+    "correct, confirmed": (confirmed, {"contact_add", "outreach_add", "reschedule_confirm",
+                                       "material_add", "lessons"}),
+    "consolidate": (consolidating, {"contact_add", "outreach_add", "thank_you", "material_add",
+                                    "lessons"}),
+    "closed": (closed, {"contact_add", "outreach_add", "lessons"}),
+}
+# Each form of the page has ids of its own: those sharing field names with another by a prefix.
+OWN_IDS = {"contact_add": "contact-", "outreach_add": "outreach-", "reschedule_confirm": "confirm-",
+           "thank_you": "thank-you-", "reschedule_request": "id_slots-"}
+
+
+def visible(node: Node) -> bool:
+    return node.tag in CONTROLS and node.attrs.get("type") not in ("hidden", "submit", "button")
+
+
+def forms_by_action(page: Page) -> dict[str, Node]:
+    """The page's forms with a field to fill in, by the URL name they post to."""
+    return {
+        resolve(node.attrs["action"]).url_name: node
+        for node in page.nodes
+        if node.tag == "form" and node.attrs.get("method") == "post"
+        and any(visible(n) for n in node.walk())
+    }
+
+
+@pytest.mark.parametrize("phase", PHASES.keys())
+def test_incident_page_labels_point_at_their_own_fields(phase, client, user, clock):
+    client.force_login(user)
+    make, expected = PHASES[phase]
+    incident = make(user)
+
+    response = client.get(reverse("incident_detail", args=[incident.pk]))
+
+    assert response.status_code == 200
+    page = parse(response.content.decode())
+    assert_labels_and_ids(page)
+    assert page.by_id(ZONE_LIST_ID).tag == "datalist"
+    by_action = forms_by_action(page)
+    assert set(by_action) >= expected, sorted(by_action)
+    for name, prefix in OWN_IDS.items():
+        if name in by_action:
+            ids = [n.attrs.get("id", "") for n in by_action[name].walk() if visible(n)]
+            assert ids and all(i.startswith(prefix) for i in ids), (name, ids)
+    if "reschedule_request" in by_action:
+        request_form = by_action["reschedule_request"]
+        names = {n.attrs.get("name") for n in request_form.walk() if n.tag == "input"}
+        assert {"slots-TOTAL_FORMS", "slots-INITIAL_FORMS", "slots-0-start",
+                "slots-2-time_zone"} <= names
+        # Every slot starts in the zone the interview was set in.
+        zones = [n.attrs["value"] for n in request_form.walk()
+                 if n.attrs.get("name", "").endswith("time_zone")]
+        assert zones == [incident.interview_tz] * 3
