@@ -18,17 +18,8 @@ from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from . import services
-from .models import (
-    Contact,
-    Incident,
-    Outreach,
-    PromisedMaterial,
-    ProposedSlot,
-    Reschedule,
-    Safeguard,
-    TimelineEvent,
-)
+from . import models, services
+from .models import Contact, Incident, Outreach, PromisedMaterial, ProposedSlot, Reschedule
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -78,7 +69,7 @@ class RescheduleInline(ReadOnlyInline):
 
 
 class SafeguardInline(ReadOnlyInline):
-    model = Safeguard
+    model = models.Safeguard
     fields = ("kind", "done_at")
     readonly_fields = fields
 
@@ -90,7 +81,7 @@ class PromisedMaterialInline(ReadOnlyInline):
 
 
 class TimelineInline(ReadOnlyInline):
-    model = TimelineEvent
+    model = models.TimelineEvent
     fields = ("at", "kind", "message", "actor")
     readonly_fields = fields
 

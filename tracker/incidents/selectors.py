@@ -23,17 +23,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from . import phases, situation
-from .models import (
-    Contact,
-    Incident,
-    Outreach,
-    PromisedMaterial,
-    ProposedSlot,
-    Reschedule,
-    Safeguard,
-    TimelineEvent,
-)
+from . import models, phases, situation
+from .models import Contact, Incident, Outreach, PromisedMaterial, ProposedSlot, Reschedule
 from .situation import Situation
 
 
@@ -49,37 +40,30 @@ def contact_get_for_user(*, user, pk) -> Contact:
     return get_object_or_404(Contact.objects.filter(owner=user), pk=pk)
 
 
+def _incident_child(model, *, user, pk, via: str = "incident"):
+    """A row that belongs to an incident (through `via`), if that incident is the user's."""
+    rows = model.objects.filter(**{f"{via}__owner": user}).select_related(via)
+    return get_object_or_404(rows, pk=pk)
+
+
 def outreach_get_for_user(*, user, pk) -> Outreach:
-    return get_object_or_404(
-        Outreach.objects.filter(incident__owner=user).select_related("incident"), pk=pk
-    )
+    return _incident_child(Outreach, user=user, pk=pk)
 
 
 def reschedule_get_for_user(*, user, pk) -> Reschedule:
-    return get_object_or_404(
-        Reschedule.objects.filter(incident__owner=user).select_related("incident"), pk=pk
-    )
+    return _incident_child(Reschedule, user=user, pk=pk)
 
 
 def slot_get_for_user(*, user, pk) -> ProposedSlot:
-    return get_object_or_404(
-        ProposedSlot.objects.filter(reschedule__incident__owner=user).select_related(
-            "reschedule__incident"
-        ),
-        pk=pk,
-    )
+    return _incident_child(ProposedSlot, user=user, pk=pk, via="reschedule__incident")
 
 
-def safeguard_get_for_user(*, user, pk) -> Safeguard:
-    return get_object_or_404(
-        Safeguard.objects.filter(incident__owner=user).select_related("incident"), pk=pk
-    )
+def safeguard_get_for_user(*, user, pk) -> models.Safeguard:
+    return _incident_child(models.Safeguard, user=user, pk=pk)
 
 
 def material_get_for_user(*, user, pk) -> PromisedMaterial:
-    return get_object_or_404(
-        PromisedMaterial.objects.filter(incident__owner=user).select_related("incident"), pk=pk
-    )
+    return _incident_child(PromisedMaterial, user=user, pk=pk)
 
 
 def contacts_for_user(*, user) -> QuerySet[Contact]:
@@ -172,7 +156,7 @@ def incident_detail(*, user, pk, recent: int | None = None) -> Incident:
 
 
 def _timeline_qs():
-    return TimelineEvent.objects.select_related("actor").order_by("at", "pk")
+    return models.TimelineEvent.objects.select_related("actor").order_by("at", "pk")
 
 
 def _reminders_off(incident: Incident) -> list[str]:
