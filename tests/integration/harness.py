@@ -93,6 +93,39 @@ def database_url() -> str:
     return f"postgres://{auth}@{d.get('HOST') or '127.0.0.1'}:{d.get('PORT') or 5432}/{d['NAME']}"
 
 
+def terminate_backends(application_name: str, *, timeout: float = 5.0) -> list[int]:
+    """pg_terminate_backend on every connection of the test database opened under
+    `application_name` (workers started with PGAPPNAME), from a connection of our own; returns
+    once those backends are gone, so that the next statement of their clients fails."""
+    import psycopg
+    from django.db import connection
+
+    d = connection.settings_dict
+    with psycopg.connect(
+        host=d.get("HOST") or "127.0.0.1", port=d.get("PORT") or 5432,
+        user=d.get("USER") or "postgres", password=d.get("PASSWORD") or None,
+        dbname=d["NAME"], autocommit=True, connect_timeout=5,
+    ) as conn:
+        pids = [
+            pid for (pid,) in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND application_name = %s AND pid <> pg_backend_pid()",
+                [application_name],
+            )
+        ]
+        for pid in pids:
+            conn.execute("SELECT pg_terminate_backend(%s)", [pid])
+        deadline = time.monotonic() + timeout
+        while pids and time.monotonic() < deadline:
+            (alive,) = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", [pids]
+            ).fetchone()
+            if not alive:
+                break
+            time.sleep(0.01)
+    return pids
+
+
 class PrivateRedis:
     """A redis-server of the test's own, on its own port, keeping nothing on disk."""
 
@@ -154,12 +187,26 @@ _HEADERS = BytesParser(policy=policy.compat32)  # headers only: the sink must be
 
 @dataclass
 class SinkHandler:
+    """The sink's behaviour. `script` maps a recipient to the outcomes of its successive DATA
+    attempts (the first outcome is used up by the first attempt, and so on; none left: "250"):
+
+    - "250": taken, answered at once (or after `delay`);
+    - "wait:S": taken, answered 250 after S seconds (a slow mail server);
+    - "451": refused for now, not taken; "421": refused and the server is closing (smtplib
+      closes its socket on a 421, as after a real relay's "service not available");
+    - "550": the recipient is refused at RCPT;
+    - "drop": taken, then the connection is dropped before the 250 (the reply gap).
+
+    `on_accept(received)` runs (in a thread) after a message is taken and before its 250
+    goes out, so that a test can act at that very instant: kill the dispatcher's database
+    connection, commit a move while the message is held, ..."""
+
     delay: float = 0.0
-    # recipient -> list of outcomes for successive DATA attempts: "451", "550", "drop", "250"
     script: dict[str, list[str]] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
     attempts: Counter = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    on_accept: object = None  # callable(Received) -> None
 
     sessions: int = 0
 
@@ -187,24 +234,28 @@ class SinkHandler:
             outcome = self._next(rcpt)
         if outcome == "451":
             return "451 4.3.0 Temporary failure, try again later"
+        if outcome == "421":
+            return "421 4.3.2 Service not available, closing transmission channel"
         msg = _HEADERS.parsebytes(envelope.content, headersonly=True)
         # Like a real MTA, the message is taken on before the 250 goes out: a client that
         # dies in the reply gap will send it again.
+        received = Received(
+            message_id=str(msg["Message-ID"]),
+            subject=str(msg["Subject"]),
+            rcpt=list(envelope.rcpt_tos),
+            raw=envelope.content,
+            at=time.time(),
+        )
         with self.lock:
-            self.received.append(
-                Received(
-                    message_id=str(msg["Message-ID"]),
-                    subject=str(msg["Subject"]),
-                    rcpt=list(envelope.rcpt_tos),
-                    raw=envelope.content,
-                    at=time.time(),
-                )
-            )
+            self.received.append(received)
         if outcome == "drop":
             server.transport.abort()
             return "250 OK (never seen)"
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        if self.on_accept is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.on_accept, received)
+        wait = float(outcome.split(":", 1)[1]) if outcome.startswith("wait:") else self.delay
+        if wait:
+            await asyncio.sleep(wait)
         return "250 OK queued"
 
 
@@ -335,13 +386,17 @@ class Cluster:
         self.n = 0
 
     def worker(
-        self, *, pool="prefork", clock_offset=0.0, embedded_beat=False, concurrency=1
+        self, *, pool="prefork", clock_offset=0.0, embedded_beat=False, concurrency=1,
+        as_deployed=False,
     ) -> Proc:
+        """A worker; `as_deployed` runs it with the command line of docker-compose.yml
+        (gossip, mingle and heartbeat on)."""
         self.n += 1
         name = f"worker{self.n}"
         args = ["-A", "tracker", "worker", "--loglevel=INFO", f"--pool={pool}",
-                f"--concurrency={concurrency}", "-n", f"{name}@%h", "--without-gossip",
-                "--without-mingle", "--without-heartbeat"]
+                f"--concurrency={concurrency}", "-n", f"{name}@%h"]
+        if not as_deployed:
+            args += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
         if embedded_beat:
             args += ["-B", "--schedule", str(self.tmp / f"beat{self.n}.db")]
         p = Proc(name, args, self.env, self.tmp, clock_offset)

@@ -314,3 +314,106 @@ def test_unreachable_server_sends_the_whole_batch_back_with_backoff(user, settin
     for r in Reminder.objects.filter(kind=K.BEFORE_1H):
         assert r.status == S.PENDING and "refused" in r.last_error.lower()
         assert r.next_attempt_at == now + timedelta(seconds=30)
+
+
+# --- issue 13: what a dispatcher must survive inside a batch ---------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sent_mark_that_fails_after_the_250_is_written_again_not_sent_twice(
+    user, monkeypatch
+):
+    from django.db import DatabaseError, OperationalError
+
+    confirmed(user)
+    confirmed(user)
+    now = DUE_1H + timedelta(seconds=1)
+    lease = timedelta(seconds=60)
+    dispatch.expire_overdue(now)
+    token, ids = dispatch.claim(now=now, limit=50, lease=lease)
+    mark, calls = dispatch._mark_sent, []
+
+    def mark_fails_once(pk, token):
+        calls.append(pk)
+        if len(calls) == 1:  # the server said 250; then the database connection died
+            raise OperationalError("server closed the connection unexpectedly")
+        return mark(pk, token)
+
+    monkeypatch.setattr(dispatch, "_mark_sent", mark_fails_once)
+    with time_machine.travel(now, tick=False):
+        try:
+            result = dispatch.process(token, ids, lease=lease)
+        except DatabaseError:  # (the dispatcher before issue 13 gave up here)
+            result = None
+    # Once the lease has run out, a row nobody marked would be sent again.
+    with time_machine.travel(now + lease + timedelta(seconds=1), tick=False):
+        dispatch.run()
+    assert len(mail.outbox) == 2, "sent twice: the failed mark left the row to its lease"
+    assert result is not None and result.sent == 2  # the rest of the batch went on
+    assert set(Reminder.objects.filter(pk__in=ids).values_list("status", flat=True)) == {S.SENT}
+
+
+def test_a_421_resets_the_connection_for_the_next_message(user, scripted):
+    confirmed(user)
+    innocent = confirmed(user)
+    scripted.script = [smtplib.SMTPDataError(421, b"4.3.2 Service not available, closing")]
+    with time_machine.travel(DUE_1H + timedelta(seconds=1), tick=False):
+        result = dispatch.run()
+    assert result.retrying == 1 and result.sent == 1
+    # smtplib closed its socket on the 421: the next message opened a fresh connection.
+    assert scripted.opened == 2
+    r = reminders_by_kind(innocent)[K.BEFORE_1H]
+    assert r.status == S.SENT and r.attempts == 1
+
+
+def test_a_421_from_a_real_server_does_not_cost_the_next_message_an_attempt(user, settings):
+    from tests.factories import UserFactory
+    from tests.integration.harness import SmtpSink
+
+    confirmed(user)
+    innocent = confirmed(UserFactory(email="innocent@example.com"))
+    with SmtpSink(script={user.email: ["421"]}) as sink:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        with time_machine.travel(DUE_1H + timedelta(seconds=1), tick=False):
+            result = dispatch.run()
+    r = reminders_by_kind(innocent)[K.BEFORE_1H]
+    assert (r.status, r.attempts, r.last_error) == (S.SENT, 1, "")
+    assert result.retrying == 1 and result.sent == 1
+    assert sink.handler.attempts["innocent@example.com"] == 1 and sink.handler.sessions == 2
+
+
+class ClockMovingBackend(LocmemBackend):
+    """locmem, but the first send takes `took` of (travelled) time."""
+
+    traveller = None
+    took = timedelta(0)
+
+    def send_messages(self, messages):
+        traveller, ClockMovingBackend.traveller = ClockMovingBackend.traveller, None
+        if traveller is not None:
+            traveller.shift(ClockMovingBackend.took)
+        return super().send_messages(messages)
+
+
+def test_a_reminder_that_expires_while_waiting_for_its_turn_is_expired_not_sent(
+    user, other_user, settings
+):
+    confirmed(user)
+    late_incident = confirmed(other_user)
+    now = DUE_1H + timedelta(seconds=1)
+    dispatch.expire_overdue(now)
+    token, ids = dispatch.claim(now=now, limit=50, lease=timedelta(seconds=60))
+    late = reminders_by_kind(late_incident)[K.BEFORE_1H]
+    assert late.pk == ids[-1] and late.status == S.SENDING
+    Reminder.objects.filter(pk=late.pk).update(expires_at=now + timedelta(seconds=2))
+    settings.EMAIL_BACKEND = "tests.reminders.test_dispatch.ClockMovingBackend"
+    with time_machine.travel(now, tick=False) as traveller:
+        ClockMovingBackend.traveller, ClockMovingBackend.took = traveller, timedelta(seconds=5)
+        result = dispatch.process(token, ids, lease=timedelta(seconds=60))
+    late.refresh_from_db()
+    assert [m.to for m in mail.outbox] == [[user.email]]
+    assert late.status == S.EXPIRED and late.reason == dispatch.EXPIRED_REASON
+    assert result.sent == 1 and result.expired == 1
