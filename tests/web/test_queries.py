@@ -24,8 +24,9 @@ from tracker.incidents.models import (
 
 pytestmark = pytest.mark.django_db
 
-# Session and user, then the page's own: paginator count, incidents, live reschedules, slots.
-DASHBOARD_QUERIES = 6
+# Session and user, then the page's own: paginator count, incidents, live reschedules, slots,
+# the written-confirmation safeguards (the next step), and the verified-address banner.
+DASHBOARD_QUERIES = 8
 # Session and user, the incident and its seven prefetches (contacts, outreach, reschedules,
 # slots, safeguards, materials, timeline), and the reminders panel.
 INCIDENT_PAGE_QUERIES = 11

@@ -285,3 +285,19 @@ def test_a_slot_in_a_third_zone_is_shown_in_all_three(client, user, clock):
     html = client.get(reverse("incident_detail", args=[incident.pk])).content.decode()
     assert "You and them</span>Wed 4 Mar 2026, 08:30 CST (America/Chicago)" in html
     assert "Agreed in</span>Wed 4 Mar 2026, 23:30 JST (Asia/Tokyo)" in html
+
+
+def test_after_a_move_the_page_asks_to_confirm_the_new_time_in_writing(client, user):
+    from tests import scenarios
+
+    incident = scenarios.confirmed(user)
+    for s in incident.safeguards.all():
+        services.safeguard_set(safeguard=s, done=True, now=scenarios.T0 + timedelta(hours=2))
+    client.force_login(user)
+    page = client.get(reverse("incident_detail", args=[incident.pk])).content.decode()
+    assert "for the new time" not in page and "Confirm the time in writing" not in page
+
+    scenarios.confirm(incident, start=scenarios.OTHER_START, now=scenarios.T0 + timedelta(hours=3))
+    page = client.get(reverse("incident_detail", args=[incident.pk])).content.decode()
+    assert "Confirm the time in writing" in page
+    assert page.count("for the new time") >= 2  # written confirmation and both zones at least

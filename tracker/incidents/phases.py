@@ -59,6 +59,8 @@ class Facts:
     thank_you_sent: bool = False
     materials_open: int = 0
     lessons_recorded: bool = False
+    # The confirmed time was confirmed in writing (the safeguard, ticked for this time).
+    confirmation_sent: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ _ACTIONS: dict[str, tuple[str, str | None]] = {
     "follow_up": ("outreach", drafts.FOLLOW_UP),
     "close_no_response": ("close", drafts.KEEP_IN_TOUCH),
     "confirm": ("confirm", drafts.CONFIRMATION),
+    "confirm_in_writing": ("safeguards", drafts.CONFIRMATION),
     "safeguards": ("safeguards", None),
     "attended": ("reschedule", None),
     "thank_you": ("thank-you", drafts.THANK_YOU),
@@ -311,10 +314,14 @@ def next_actions(facts: Facts) -> list[Action]:
         if not facts.reschedule_requested and not facts.confirmed:
             return [_action("request", "Propose two or three new times")]
         if facts.confirmed:
-            return [
+            actions = [
                 _action("safeguards", "Work through the safeguards checklist"),
                 _action("attended", "Mark the rescheduled interview attended"),
             ]
+            if not facts.confirmation_sent:
+                # A new or moved time is only safe once both sides have it in writing.
+                actions.insert(0, _action("confirm_in_writing", "Confirm the time in writing"))
+            return actions
         if facts.reply in ("declined", "no_response"):
             # Reopened after a decline or silence: start over with new times.
             return [_action("request", "Propose two or three new times")]
@@ -375,6 +382,13 @@ _SAFEGUARDS_BY_CAUSE = {
     "calendar": ("both_zones", "duplicate_alarms", "confirm_day_before"),
     "other": ("join_early",),
 }
+
+
+# The safeguards about the interview's time: a move or a new time makes them stale, so they come
+# back unticked "for the new time".
+TIME_BOUND_SAFEGUARDS = (
+    "confirmation_sent", "both_zones", "confirm_day_before", "duplicate_alarms",
+)
 
 
 def safeguards_for(*, cause: str, format: str) -> list[str]:

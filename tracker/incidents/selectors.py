@@ -18,7 +18,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -99,6 +98,13 @@ def open_incidents_for_dashboard(*, user) -> QuerySet[Incident]:
                     "slots"
                 ),
             ),
+            # Whether the confirmed time was confirmed in writing (the next step says so).
+            Prefetch(
+                "safeguards",
+                queryset=models.Safeguard.objects.filter(
+                    kind=models.Safeguard.Kind.CONFIRMATION_SENT
+                ),
+            ),
         )
         .order_by("-discovered_at", "-pk")
     )
@@ -106,9 +112,11 @@ def open_incidents_for_dashboard(*, user) -> QuerySet[Incident]:
 
 def dashboard_situation(incident: Incident) -> Situation:
     """The situation of a row from `open_incidents_for_dashboard`, with no further query (its
-    contacts and safeguards are not loaded; the materials are a count)."""
+    contacts are not loaded, of its safeguards only the written confirmation; the materials are
+    a count)."""
     return situation.build(
-        incident, reschedules=incident.reschedules.all(), materials_open=incident.materials_open
+        incident, reschedules=incident.reschedules.all(), materials_open=incident.materials_open,
+        safeguards=incident.safeguards.all(),
     )
 
 
@@ -177,12 +185,16 @@ def situation_of(incident: Incident) -> Situation:
 
 
 def situation_for(incident: Incident) -> Situation:
-    """The situation read fresh from the database (six queries at most): what services decide
-    on under the incident's lock, and what `reminders_sync` plans from after a write. Rows
-    prefetched earlier are dropped first: they may predate the write."""
-    incident._prefetched_objects_cache = {}
-    prefetch_related_objects([incident], "owner__profile", *_situation_prefetches())
-    return situation_of(incident)
+    """The situation read fresh from the database (a fixed number of queries): what services
+    decide on under the incident's lock, and what `reminders_sync` plans from after a write.
+    The rows are read into a new instance: the caller's incident and its caches are left as
+    they are (they may predate the write)."""
+    fresh = (
+        Incident.objects.select_related("owner__profile")
+        .prefetch_related(*_situation_prefetches())
+        .get(pk=incident.pk)
+    )
+    return situation_of(fresh)
 
 
 def situations_for_dispatch(incident_ids) -> dict[int, Situation]:

@@ -28,6 +28,13 @@ def current_of(reschedules: Iterable[Reschedule]) -> Reschedule | None:
     return max(live, key=lambda r: (r.requested_at, r.pk)) if live else None
 
 
+def called_off_of(reschedules: Iterable[Reschedule]) -> Reschedule | None:
+    """The last confirmed interview that was called off (the highest calendar SEQUENCE among
+    the cancelled, confirmed reschedules), if any."""
+    off = [r for r in reschedules if r.confirmed_at is not None and r.cancelled_at is not None]
+    return max(off, key=lambda r: (r.sequence, r.cancelled_at, r.pk)) if off else None
+
+
 def person_zone(incident: Incident) -> str:
     """Where the person is for this incident: reminders are planned and every time is shown
     in this zone first."""
@@ -73,6 +80,18 @@ class Situation:
         return r if r is not None and r.confirmed_at is not None else None
 
     @property
+    def called_off(self) -> Reschedule | None:
+        """The last confirmed interview that was called off, if any (see `calendar_entry`)."""
+        return called_off_of(self.reschedules)
+
+    @property
+    def calendar_entry(self) -> Reschedule | None:
+        """What the person's calendar should hold for this incident's one calendar identity:
+        the confirmed interview, else the last one called off (a cancelled event), else
+        nothing."""
+        return self.interview if self.interview is not None else self.called_off
+
+    @property
     def version(self) -> int:
         """The version of the confirmed interview's time (0 when none is confirmed)."""
         return self.interview.version if self.interview is not None else 0
@@ -101,7 +120,8 @@ class Situation:
 
 
 def phase_facts(
-    incident: Incident, current: Reschedule | None, *, has_slots: bool, materials_open: int
+    incident: Incident, current: Reschedule | None, *, has_slots: bool, materials_open: int,
+    confirmation_sent: bool = False,
 ) -> phases.Facts:
     confirmed = current is not None and current.confirmed_at is not None
     return phases.Facts(
@@ -117,12 +137,13 @@ def phase_facts(
         thank_you_sent=incident.thank_you_sent_at is not None,
         materials_open=materials_open,
         lessons_recorded=bool(incident.lessons.strip()),
+        confirmation_sent=confirmation_sent,
     )
 
 
 def planning_facts(
     incident: Incident, current: Reschedule | None, *, person_tz: str,
-    reminders_off: frozenset[str],
+    reminders_off: frozenset[str], reschedules: Iterable[Reschedule] = (),
 ) -> planning.Facts:
     request = interview = None
     if current is not None and current.confirmed_at is None:
@@ -138,6 +159,16 @@ def planning_facts(
             version=current.version,
             start=current.start,
             end=current.end,
+            sequence=current.sequence,
+            change=current.last_change if current.last_change != planning.CALLED_OFF else "",
+            changed_at=current.last_change_at,
+        )
+    off = called_off_of(reschedules)
+    called_off = None
+    if off is not None and off.last_change == planning.CALLED_OFF and off.last_change_at:
+        called_off = planning.CalledOff(
+            reschedule_id=off.pk, sequence=off.sequence, start=off.start, end=off.end,
+            at=off.last_change_at,
         )
     return planning.Facts(
         incident_id=incident.pk,
@@ -149,6 +180,7 @@ def planning_facts(
         interview=interview,
         thank_you_sent=incident.thank_you_sent_at is not None,
         reminders_off=reminders_off,
+        called_off=called_off,
     )
 
 
@@ -173,21 +205,29 @@ def build(
     off = frozenset(reminders_off or ())
     zone = person_zone(incident)
     interview = current if current is not None and current.confirmed_at is not None else None
-    facts = phase_facts(incident, current, has_slots=bool(slots), materials_open=materials_open)
+    safeguards = tuple(safeguards)
+    confirmation_sent = any(
+        s.kind == Safeguard.Kind.CONFIRMATION_SENT and s.done_at is not None for s in safeguards
+    )
+    facts = phase_facts(
+        incident, current, has_slots=bool(slots), materials_open=materials_open,
+        confirmation_sent=confirmation_sent,
+    )
     return Situation(
         incident=incident,
         contacts=tuple(contacts),
         reschedules=reschedules,
         current=current,
         slots=slots,
-        safeguards=tuple(safeguards),
+        safeguards=safeguards,
         materials=materials,
         materials_open=materials_open,
         person_tz=zone,
         interviewer_tz=interviewer_zone(incident, interview, zone),
         reminders_off=off,
         facts=facts,
-        plan=planning_facts(incident, current, person_tz=zone, reminders_off=off),
+        plan=planning_facts(incident, current, person_tz=zone, reminders_off=off,
+                            reschedules=reschedules),
         actions=tuple(phases.next_actions(facts)),
         allowed=phases.allowed(facts),
     )

@@ -17,6 +17,7 @@ from tracker.incidents.models import Incident
 from tracker.incidents.situation import Situation
 
 from . import forms
+from .fields import wall_time_in
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def confirm_initial(situation: Situation) -> dict:
     interview = situation.interview
     if interview is not None:
         initial.update(
-            start=forms.wall_time_in(interview.start, interview.time_zone),
+            start=wall_time_in(interview.start, interview.time_zone),
             time_zone=interview.time_zone,
             duration_minutes=interview.duration_minutes,
             format=interview.format or i.format,
@@ -94,7 +95,7 @@ def confirm_initial(situation: Situation) -> dict:
     elif r is not None and r.accepted_slot_id is not None:
         slot = next((s for s in situation.slots if s.pk == r.accepted_slot_id), r.accepted_slot)
         initial.update(
-            start=forms.wall_time_in(slot.start, slot.time_zone), time_zone=slot.time_zone
+            start=wall_time_in(slot.start, slot.time_zone), time_zone=slot.time_zone
         )
     return initial
 
@@ -171,6 +172,7 @@ def incident_page(situation: Situation, now: datetime, *, recent: int | None,
         "timeline_more": timeline_more,
         "close_options": close_options(situation),
         "suggested_draft": situation.suggested_draft,
+        "time_bound": phases.TIME_BOUND_SAFEGUARDS,
         "reminders": reminders,
         # Several forms share field names (time_zone, contact, text): each gets its own ids,
         # so every label on the page points at its own field.

@@ -176,3 +176,53 @@ def settings_dir():
     from django.conf import settings as django_settings
 
     return str(django_settings.BASE_DIR)
+
+
+# A new time re-opens what was done for the old one --------------------------------------------
+
+TIME_BOUND = {"confirmation_sent", "both_zones", "confirm_day_before", "duplicate_alarms"}
+
+
+def _tick_all(incident, now):
+    for s in incident.safeguards.all():
+        services.safeguard_set(safeguard=s, done=True, now=now)
+
+
+def _open_kinds(incident):
+    return {s.kind for s in incident.safeguards.all() if s.done_at is None}
+
+
+def test_a_move_unticks_the_safeguards_tied_to_the_time_and_asks_to_confirm_again(user):
+    from tracker.incidents.selectors import situation_for
+
+    incident = scenarios.confirmed(user)
+    _tick_all(incident, T0 + timedelta(hours=2))
+    assert _open_kinds(incident) == set()
+    assert situation_for(incident).actions[0].code == "safeguards"
+
+    scenarios.confirm(incident, start=OTHER_START, now=T0 + timedelta(hours=3))
+
+    kinds_here = {s.kind for s in incident.safeguards.all()}
+    assert _open_kinds(incident) == TIME_BOUND & kinds_here
+    assert "prep_block" in kinds_here and "prep_block" not in _open_kinds(incident)
+    first = situation_for(incident).actions[0]
+    assert (first.code, first.draft) == ("confirm_in_writing", "confirmation")
+    assert incident.timeline.filter(message__startswith="Again for the new time:").count() == 1
+
+
+def test_changing_only_the_link_keeps_the_ticks(user):
+    incident = scenarios.confirmed(user)
+    _tick_all(incident, T0 + timedelta(hours=2))
+    scenarios.confirm(incident, now=T0 + timedelta(hours=3), location="https://meet.example/new")
+    assert _open_kinds(incident) == set()
+
+
+def test_a_new_time_after_a_call_off_unticks_them_too(user):
+    incident = scenarios.confirmed(user)
+    _tick_all(incident, T0 + timedelta(hours=2))
+    services.reschedule_cancel(
+        reschedule=incident.reschedules.get(cancelled_at__isnull=True),
+        now=T0 + timedelta(hours=3),
+    )
+    scenarios.confirm(incident, start=OTHER_START, now=T0 + timedelta(hours=4))
+    assert _open_kinds(incident) == TIME_BOUND & {s.kind for s in incident.safeguards.all()}

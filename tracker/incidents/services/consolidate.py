@@ -74,3 +74,21 @@ def material_resolve(
            message=f"{material.get_status_display()}: {material.description}", actor=actor)
     sync(incident, now)
     return material
+
+
+def safeguards_reopen_for_new_time(incident: Incident, *, now: datetime, actor=None) -> int:
+    """The interview has a new time: the safeguards about its time (written confirmation, both
+    zones in the invite, re-confirmation, alarms) were done for the old one and come back
+    unticked. Called inside the confirming write's transaction, the incident locked."""
+    stale = list(
+        Safeguard.objects.filter(
+            incident=incident, kind__in=phases.TIME_BOUND_SAFEGUARDS, done_at__isnull=False
+        )
+    )
+    if not stale:
+        return 0
+    Safeguard.objects.filter(pk__in=[s.pk for s in stale]).update(done_at=None)
+    names = "; ".join(s.get_kind_display() for s in stale)
+    event(incident, at=now, kind="safeguard", message=f"Again for the new time: {names}",
+          actor=actor)
+    return len(stale)

@@ -1,5 +1,11 @@
 """The new time: the request with its proposed slots, their reply, the confirmed interview (a move
 bumps its version), the call-off and the attended interview.
+
+The calendar bookkeeping lives here too: an incident's interview has one calendar identity (one
+UID) whatever reschedule holds it, and every significant change (confirmed, moved, details
+changed, called off) takes the next number of the incident's calendar SEQUENCE, stored on the
+reschedule with what changed and when. `reminders_sync` plans one notice email per change from
+those facts.
 """
 
 from __future__ import annotations
@@ -17,6 +23,22 @@ from ..models import Contact, Incident, ProposedSlot, Reschedule
 from ..phases import TransitionRefused
 from ..selectors import situation_for
 from .common import apply, check_owner, check_zone, clean, event, lock, now_utc, sync, utc
+from .consolidate import safeguards_reopen_for_new_time
+
+# What a calendar shows of the interview, besides its start: a change to any of these is a
+# "details changed" notice (the end follows the duration).
+_DETAILS = ("duration_minutes", "location", "format", "interviewer_id", "time_zone")
+
+
+def _calendar_change(incident: Incident, reschedule: Reschedule, change: str, now: datetime
+                     ) -> None:
+    """Give `reschedule` the incident's next calendar SEQUENCE for `change` (saved by the
+    caller with the reschedule; the incident is saved here). The incident is locked."""
+    incident.calendar_sequence += 1
+    incident.save(update_fields=["calendar_sequence", "updated_at"])
+    reschedule.sequence = incident.calendar_sequence
+    reschedule.last_change = change
+    reschedule.last_change_at = now
 
 
 @transaction.atomic
@@ -139,6 +161,7 @@ def reschedule_confirm(
     was_confirmed = reschedule.confirmed_at is not None
     moved = was_confirmed and reschedule.start != start
     old_start, old_zone = reschedule.start, reschedule.time_zone
+    before = {f: getattr(reschedule, f) for f in _DETAILS}
     if not was_confirmed or moved:
         reschedule.version += 1
     reschedule.confirmed_at = reschedule.confirmed_at or now
@@ -149,6 +172,13 @@ def reschedule_confirm(
     reschedule.location = location
     reschedule.interviewer = interviewer
     clean(reschedule)
+    if not was_confirmed:
+        _calendar_change(incident, reschedule, Reschedule.Change.CONFIRMED, now)
+    elif moved:
+        reschedule.previous_start = old_start
+        _calendar_change(incident, reschedule, Reschedule.Change.MOVED, now)
+    elif any(getattr(reschedule, f) != v for f, v in before.items()):
+        _calendar_change(incident, reschedule, Reschedule.Change.CHANGED, now)
     reschedule.save()
     if moved:
         message = (f"Moved the interview from {format_local(old_start, old_zone)} to "
@@ -158,6 +188,9 @@ def reschedule_confirm(
     else:
         message = f"Confirmed the interview for {format_local(start, time_zone)}"
     event(incident, at=now, kind="confirm", message=message, actor=actor)
+    earlier = any(r.confirmed_at for r in situation.reschedules if r.pk != reschedule.pk)
+    if moved or (not was_confirmed and earlier):
+        safeguards_reopen_for_new_time(incident, now=now, actor=actor)
     sync(incident, now)
     return reschedule
 
@@ -178,7 +211,12 @@ def reschedule_cancel(
     if reschedule.attended_at is not None:
         raise TransitionRefused("That interview already took place.")
     reschedule.cancelled_at = now
-    reschedule.save(update_fields=["cancelled_at"])
+    fields = ["cancelled_at"]
+    if reschedule.confirmed_at is not None:
+        # The calendar loses the event: a cancellation that outranks every copy sent before.
+        _calendar_change(incident, reschedule, Reschedule.Change.CALLED_OFF, now)
+        fields += ["sequence", "last_change", "last_change_at"]
+    reschedule.save(update_fields=fields)
     what = "rescheduled interview" if reschedule.confirmed_at else "reschedule request"
     event(incident, at=now, kind="cancel", message=f"Called off the {what}", actor=actor)
     sync(incident, now)
