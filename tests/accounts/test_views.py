@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import UserFactory
+from tracker.accounts.forms import REMINDER_KINDS
 
 pytestmark = pytest.mark.django_db
 
@@ -175,7 +176,7 @@ def test_profile_shows_the_saved_values_and_reminder_choices(client, user):
     assert _selected_zone(html) == "America/Chicago"
     assert 'value="sam@example.org"' in html
     checked = set(re.findall(r'name="reminders" value="(\w+)"[^>]*checked', html))
-    assert checked == {"first_hour", "before_24h", "before_1h", "thank_you"}
+    assert checked == set(REMINDER_KINDS) - {"follow_up", "thank_you_last_call"}
     assert "First-hour nudge" in html and "Thank-you last call" in html
     assert 'data-zone-guess="suggest"' in html
 
@@ -190,9 +191,7 @@ def test_profile_saves_every_field_and_stores_the_kinds_turned_off(user_client, 
     assert user.profile.phone == "+49 30 1234567"
     assert user.profile.time_zone == "America/Chicago"
     assert user.profile.partner_email == "sam@example.org"
-    assert user.profile.reminders_off == [
-        "first_hour", "follow_up", "thank_you", "thank_you_last_call",
-    ]
+    assert user.profile.reminders_off == sorted(set(REMINDER_KINDS) - {"before_24h", "before_1h"})
     assert not user.profile.wants("first_hour")
     assert user.profile.wants("before_24h")
 
@@ -203,7 +202,7 @@ def test_profile_with_every_reminder_unticked_turns_them_all_off(user_client, us
     user_client.post(reverse("profile"), data)
 
     user.profile.refresh_from_db()
-    assert len(user.profile.reminders_off) == 6
+    assert len(user.profile.reminders_off) == len(REMINDER_KINDS)
 
 
 def test_profile_with_an_unknown_zone_rerenders_with_a_message_and_keeps_the_input(

@@ -4,7 +4,6 @@ import random
 import re
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
@@ -15,34 +14,53 @@ from tracker.messaging import calendar
 from tracker.zones import in_zones
 
 pytestmark = pytest.mark.django_db
+ZERO = timedelta(0)
 
 
-def ics_for(incident):
-    r = situation_for(incident).current
+NOW = T0 + timedelta(hours=2)
+
+
+def ics_for(incident, now=NOW, **kw):
+    r = situation_for(incident).calendar_entry
     return r, Calendar.from_ical(
-        calendar.interview_ics(r, incident=incident, person_tz="America/Chicago")
+        calendar.interview_ics(r, incident=incident, person_tz="America/Chicago", now=now, **kw)
     )
 
 
-def test_event_is_in_its_zone_with_a_vtimezone(user):
+def test_event_is_in_utc_with_the_agreed_zone_named_and_no_vtimezone(user):
     incident = confirmed(user)
     _, cal = ics_for(incident)
     (event,) = cal.walk("VEVENT")
-    (tz,) = cal.walk("VTIMEZONE")
-    assert tz["TZID"] == "Asia/Kolkata"
-    assert event["DTSTART"].params["TZID"] == "Asia/Kolkata"
-    start = event.decoded("DTSTART")
-    assert start.astimezone(UTC) == START
-    assert (start.hour, start.minute) == (20, 30)
-    assert event.decoded("DTEND") - start == timedelta(minutes=45)
+    assert cal.walk("VTIMEZONE") == []
+    assert str(cal["X-WR-TIMEZONE"]) == "Asia/Kolkata"
+    assert "TZID" not in event["DTSTART"].params
+    assert event.decoded("DTSTART") == START and event.decoded("DTSTART").utcoffset() == ZERO
+    assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(minutes=45)
+    assert "Agreed in Asia/Kolkata." in str(event["DESCRIPTION"])
 
 
-def test_event_has_alarms_24h_and_1h_before(user):
+def test_event_has_alarms_24h_1h_and_15_minutes_before_as_exact_durations(user):
     incident = confirmed(user)
     _, cal = ics_for(incident)
-    triggers = {a.decoded("TRIGGER") for a in cal.walk("VALARM")}
-    assert {-timedelta(hours=24), -timedelta(hours=1)} <= triggers
+    triggers = [a.decoded("TRIGGER") for a in cal.walk("VALARM")]
+    assert triggers == [-timedelta(hours=24), -timedelta(hours=1), -timedelta(minutes=15)]
     assert all(a["ACTION"] == "DISPLAY" for a in cal.walk("VALARM"))
+    raw = calendar.interview_ics(situation_for(incident).interview, incident=incident,
+                                 person_tz="UTC", now=NOW).decode()
+    assert [line for line in raw.splitlines() if line.startswith("TRIGGER")] == [
+        "TRIGGER:-PT24H", "TRIGGER:-PT1H", "TRIGGER:-PT15M"]
+
+
+def test_alarms_already_past_when_the_copy_is_made_are_left_out(user):
+    incident = confirmed(user)
+    for now, left in (
+        (START - timedelta(hours=25), 3),
+        (START - timedelta(hours=23), 2),
+        (START - timedelta(minutes=30), 1),
+        (START - timedelta(minutes=10), 0),
+    ):
+        _, cal = ics_for(incident, now=now)
+        assert len(cal.walk("VALARM")) == left, now
 
 
 def test_description_has_both_zones_and_link(user):
@@ -55,26 +73,36 @@ def test_description_has_both_zones_and_link(user):
     assert str(event["SUMMARY"]) == "Interview: Backend engineer at Acme"
 
 
-def test_uid_is_stable_and_sequence_follows_the_version_when_moved(user):
+def test_uid_is_the_incidents_and_sequence_and_dtstamp_follow_each_change(user):
     incident = confirmed(user)
-    r1, cal1 = ics_for(incident)
+    _, cal1 = ics_for(incident)
     confirm(incident, start=START + timedelta(days=1), now=T0 + timedelta(hours=2))
-    r2, cal2 = ics_for(incident)
+    _, cal2 = ics_for(incident, now=T0 + timedelta(hours=3))
     (e1,), (e2,) = cal1.walk("VEVENT"), cal2.walk("VEVENT")
-    assert e1["UID"] == e2["UID"]
-    assert (e1["SEQUENCE"], e2["SEQUENCE"]) == (1, 2)
+    assert str(e1["UID"]) == str(e2["UID"]) == f"incident-{incident.pk}-interview@127.0.0.1"
+    assert (e1.decoded("SEQUENCE"), e2.decoded("SEQUENCE")) == (1, 2)
+    assert e2.decoded("DTSTAMP") == T0 + timedelta(hours=3)
 
 
-def test_vtimezone_covers_a_dst_zone_around_the_interview(user):
+def test_a_request_names_organizer_and_attendee_and_a_cancel_drops_the_alarms(user):
     incident = confirmed(user)
-    r = situation_for(incident).current
-    r.time_zone = "Europe/Berlin"
-    r.start = datetime(2026, 3, 29, 8, 0, tzinfo=UTC)  # the morning Berlin springs forward
-    cal = Calendar.from_ical(calendar.interview_ics(r, incident=incident, person_tz="UTC"))
-    (tz,) = cal.walk("VTIMEZONE")
-    assert {c.name for c in tz.subcomponents} == {"STANDARD", "DAYLIGHT"}
+    who = {"organizer": ("Tracker", "reminders@example.org"),
+           "attendee": ("Zoë", "zoe@example.org")}
+    _, cal = ics_for(incident, method=calendar.REQUEST, **who)
     (event,) = cal.walk("VEVENT")
-    assert event.decoded("DTSTART").hour == 10  # 10:00 CEST
+    assert str(cal["METHOD"]) == "REQUEST" and str(event["STATUS"]) == "CONFIRMED"
+    assert str(event["ORGANIZER"]) == "mailto:reminders@example.org"
+    assert event["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
+    assert event["ATTENDEE"].params["RSVP"] == "FALSE"
+    from tracker.incidents import services
+
+    services.reschedule_cancel(reschedule=situation_for(incident).current,
+                               now=T0 + timedelta(hours=3))
+    _, cal = ics_for(incident, method=calendar.REQUEST, **who)
+    (event,) = cal.walk("VEVENT")
+    assert str(cal["METHOD"]) == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
+    assert event.walk("VALARM") == [] and event.decoded("SEQUENCE") == 2
+    assert str(event["SUMMARY"]).startswith("Called off: ")
 
 
 OCT_25 = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
@@ -82,7 +110,8 @@ OCT_25 = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
 
 def reschedule_for(zone, *, location="", interviewer=None, start=OCT_25, minutes=45):
     return SimpleNamespace(
-        pk=42, version=3, time_zone=zone, start=start, end=start + timedelta(minutes=minutes),
+        pk=42, version=3, sequence=5, time_zone=zone, start=start,
+        end=start + timedelta(minutes=minutes), cancelled_at=None,
         confirmed_at=start - timedelta(days=2, seconds=7), location=location,
         interviewer_id=7 if interviewer else None,
         interviewer=SimpleNamespace(name=interviewer) if interviewer else None,
@@ -96,29 +125,25 @@ def utc(value):
 
 
 def build(reschedule, *, role="Engineer", company="Acme", interview_tz="UTC"):
-    incident = SimpleNamespace(interview_tz=interview_tz, role=role, company=company)
-    raw = calendar.interview_ics(reschedule, incident=incident, person_tz="America/Chicago")
+    incident = SimpleNamespace(pk=9, interview_tz=interview_tz, role=role, company=company)
+    raw = calendar.interview_ics(reschedule, incident=incident, person_tz="America/Chicago",
+                                 now=reschedule.confirmed_at)
     return raw, Calendar.from_ical(raw)
 
 
 @pytest.mark.parametrize(
-    ("zone", "location", "role", "company", "interviewer", "end_tzid"),
+    ("zone", "location", "role", "company", "interviewer"),
     [
-        # 01:15 UTC is 02:15 CET, the second 02:15 of that night: written in UTC.
-        ("Europe/Berlin", "https://meet.example/x", "Engineer", "Company 0", None, None),
-        ("Asia/Kolkata", "", "Backend engineer", "Acme", "Priya Raman", "Asia/Kolkata"),
+        # 01:15 UTC is 02:15 CET, the second 02:15 of that night.
+        ("Europe/Berlin", "https://meet.example/x", "Engineer", "Company 0", None),
+        ("Asia/Kolkata", "", "Backend engineer", "Acme", "Priya Raman"),
         ("America/Argentina/Buenos_Aires", "Hauptstraße 5, 3. Stock; Raum \\N 12\r\nTür links",
-         "Ingénieur·e, R&D; équipe « plateforme » " * 3, "Ünïcode, Ltd.; 株式会社", "Zoë O'Brien",
-         "America/Argentina/Buenos_Aires"),
-        ("Etc/GMT+5", "https://meet.example/" + "a\\b" * 40, "Lead\\Engineer", "A,B;C", None,
-         "Etc/GMT+5"),
-        ("Australia/Lord_Howe", "https://meet.example/x\nsecond line", "€" * 50, "x", "a" * 200,
-         "Australia/Lord_Howe"),
+         "Ingénieur·e, R&D; équipe « plateforme » " * 3, "Ünïcode, Ltd.; 株式会社", "Zoë O'Brien"),
+        ("Etc/GMT+5", "https://meet.example/" + "a\\b" * 40, "Lead\\Engineer", "A,B;C", None),
+        ("Australia/Lord_Howe", "https://meet.example/x\nsecond line", "€" * 50, "x", "a" * 200),
     ],
 )
-def test_every_property_reads_back_through_icalendar(
-    zone, location, role, company, interviewer, end_tzid
-):
+def test_every_property_reads_back_through_icalendar(zone, location, role, company, interviewer):
     r = reschedule_for(zone, location=location, interviewer=interviewer)
     raw, cal = build(r, role=role, company=company)
     assert str(cal["PRODID"]) == calendar.PRODID
@@ -126,21 +151,22 @@ def test_every_property_reads_back_through_icalendar(
     assert str(cal["CALSCALE"]) == "GREGORIAN"
     assert str(cal["METHOD"]) == "PUBLISH"
     (event,) = cal.walk("VEVENT")
-    assert str(event["UID"]) == calendar.uid_for(r) == "interview-42@127.0.0.1"
-    assert event.decoded("SEQUENCE") == 3
+    assert str(event["UID"]) == "incident-9-interview@127.0.0.1"
+    assert event.decoded("SEQUENCE") == 5
     assert event.decoded("DTSTAMP") == r.confirmed_at
     assert event.decoded("DTSTAMP").utcoffset() == timedelta(0)
-    # The instants, the start written in the zone agreed, with that zone's VTIMEZONE.
+    # The instants, in UTC: no reader can take them for other instants; the zone is named.
     start, end = event.decoded("DTSTART"), event.decoded("DTEND")
-    assert (utc(start), utc(end)) == (r.start, r.end)
-    assert event["DTSTART"].params["TZID"] == zone
-    assert start.utcoffset() == r.start.astimezone(ZoneInfo(zone)).utcoffset()
-    assert event["DTEND"].params.get("TZID") == end_tzid
-    assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == [zone]
+    assert (start, end) == (r.start, r.end)
+    assert start.utcoffset() == end.utcoffset() == timedelta(0)
+    assert "TZID" not in event["DTSTART"].params and "TZID" not in event["DTEND"].params
+    assert cal.walk("VTIMEZONE") == []
+    assert str(cal["X-WR-TIMEZONE"]) == zone
     assert str(event["SUMMARY"]) == f"Interview: {role} at {company}"
     place = location.strip().replace("\r\n", "\n")
     lines = ["Your rescheduled interview."]
     lines += [f"Time: {z}" for z in in_zones(r.start, "America/Chicago", zone)]
+    lines.append(f"Agreed in {zone}.")
     lines += [f"Interviewer: {interviewer}"] if interviewer else []
     lines += [f"Link or place: {place}"] if place else []
     lines.append("Join 10–15 minutes early.")
@@ -219,24 +245,15 @@ def test_long_lines_fold_at_75_octets_and_unfold_to_the_same_text():
             assert str(event["LOCATION"]) == text.strip()
 
 
-def test_an_end_in_the_repeated_hour_is_written_in_utc():
+def test_the_repeated_hour_is_written_as_its_own_instant():
     """Berlin goes back from 03:00 CEST to 02:00 CET at 01:00 UTC on 25 Oct 2026: a wall time
-    with a TZID means the first of the two (RFC 5545 3.3.5), so the second is written in UTC."""
-    r = reschedule_for("Europe/Berlin")  # 02:30 CEST (the first) to 02:15 CET (the second)
-    _, cal = build(r)
-    (event,) = cal.walk("VEVENT")
-    assert event["DTSTART"].params["TZID"] == "Europe/Berlin"
-    assert "TZID" not in event["DTEND"].params
-    assert utc(event.decoded("DTEND")) - utc(event.decoded("DTSTART")) == timedelta(minutes=45)
-    assert (utc(event.decoded("DTSTART")), utc(event.decoded("DTEND"))) == (r.start, r.end)
-
-    later = reschedule_for("Europe/Berlin", start=OCT_25 + timedelta(hours=1))  # the 2nd 02:30
-    _, cal = build(later)
-    (event,) = cal.walk("VEVENT")
-    assert "TZID" not in event["DTSTART"].params
-    assert event["DTEND"].params["TZID"] == "Europe/Berlin"  # 03:15 CET happens once
-    assert (utc(event.decoded("DTSTART")), utc(event.decoded("DTEND"))) == (later.start, later.end)
-    assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == ["Europe/Berlin"]
+    with a TZID means the first of the two (RFC 5545 3.3.5); in UTC there is no doubt."""
+    for start in (OCT_25, OCT_25 + timedelta(hours=1)):  # the first and the second 02:30
+        r = reschedule_for("Europe/Berlin", start=start)
+        raw, cal = build(r)
+        (event,) = cal.walk("VEVENT")
+        assert f"DTSTART:{start:%Y%m%dT%H%M%S}Z" in raw.decode()
+        assert (event.decoded("DTSTART"), event.decoded("DTEND")) == (r.start, r.end)
 
 
 def test_an_interview_agreed_in_utc_is_written_in_utc_without_a_vtimezone():
@@ -251,11 +268,8 @@ def test_an_interview_agreed_in_utc_is_written_in_utc_without_a_vtimezone():
     assert "(UTC)" in str(event["DESCRIPTION"])
 
 
-def test_the_same_interview_gives_the_same_file_each_time():
-    """The VTIMEZONE is built once per zone and year and shared: no build changes it."""
+def test_the_same_interview_at_the_same_moment_gives_the_same_file():
     r = reschedule_for("Australia/Lord_Howe", location="https://meet.example/x")
     first, cal = build(r)
     assert build(r)[0] == first
-    assert build(reschedule_for("Australia/Lord_Howe", start=OCT_25 + timedelta(days=3)))
-    assert build(r)[0] == first
-    assert len(cal.walk("VTIMEZONE")) == 1
+    assert len(cal.walk("VALARM")) == 3

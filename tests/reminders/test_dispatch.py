@@ -8,10 +8,17 @@ import time_machine
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 
-from tests.scenarios import START, confirm, confirmed, reminders_by_kind
+from tests import scenarios
+from tests.scenarios import START, confirm, notices_sent, reminders_by_kind
 from tracker.incidents import services as incidents
 from tracker.reminders import dispatch
 from tracker.reminders.models import Reminder
+
+
+def confirmed(owner, **kw):
+    """Confirmed, its confirmation email already sent (the dispatcher sends it at once): the
+    tests here are about the reminders that follow."""
+    return notices_sent(scenarios.confirmed(owner, **kw))
 
 pytestmark = pytest.mark.django_db
 S = Reminder.Status

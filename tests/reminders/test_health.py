@@ -8,8 +8,16 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
-from tests.scenarios import START, confirmed
+from tests import scenarios
+from tests.scenarios import START, notices_sent
 from tracker.reminders.models import Reminder
+
+
+def confirmed(owner, **kw):
+    """Confirmed, its confirmation email already sent (the dispatcher sends it at once): the
+    tests here are about the reminders that follow."""
+    return notices_sent(scenarios.confirmed(owner, **kw))
+
 
 pytestmark = pytest.mark.django_db
 DUE_1H = START - timedelta(hours=1)

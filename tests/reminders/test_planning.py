@@ -128,11 +128,83 @@ def test_closed_incident_plans_nothing():
     assert planning.plan(facts(is_open=False, interview=interview(start)), NOW) == []
 
 
-def test_interview_confirmed_five_hours_ahead_has_its_24h_reminder_skipped_with_a_reason():
+def test_interview_confirmed_five_hours_ahead_has_its_24h_reminder_caught_up_now():
     start = NOW + timedelta(hours=5)
     kinds = by_kind(planning.plan(facts(first_outreach_at=NOW, interview=interview(start)), NOW))
-    assert "already due" in kinds[BEFORE_24H].skip_reason
-    assert kinds[BEFORE_1H].skip_reason == ""
+    assert kinds[BEFORE_24H].skip_reason == "" and kinds[BEFORE_24H].due_at == NOW
+    assert "sent at once" in kinds[BEFORE_24H].note
+    assert kinds[BEFORE_1H].skip_reason == "" and kinds[BEFORE_1H].note == ""
+
+
+def test_a_reminder_planned_past_its_expiry_is_skipped_with_the_reason():
+    start = NOW + timedelta(minutes=50)
+    kinds = by_kind(planning.plan(facts(first_outreach_at=NOW, interview=interview(start)), NOW))
+    assert "already due" in kinds[BEFORE_24H].skip_reason  # expired 2 hours before the start
+    assert kinds[BEFORE_1H].due_at == NOW and kinds[BEFORE_1H].skip_reason == ""
+
+
+def test_quiet_hours_hold_the_nudges_until_eight_and_never_move_the_24h_and_1h():
+    # Ends 23:45 in Chicago: the thank-you nudge would be 00:45.
+    start = datetime(2026, 3, 10, 23, 0, tzinfo=ZoneInfo("America/Chicago"))
+    kinds = by_kind(planning.plan(facts(first_outreach_at=NOW, interview=interview(start)), NOW))
+    held = local(kinds[THANK_YOU], "America/Chicago")
+    assert (held.day, held.hour, held.minute) == (11, 8, 0)
+    assert "quiet hours" in kinds[THANK_YOU].note
+    assert seconds_between(kinds[BEFORE_1H].due_at, start) == 3600
+    assert seconds_between(kinds[BEFORE_24H].due_at, start) == 86_400
+    off = by_kind(planning.plan(facts(first_outreach_at=NOW, interview=interview(start),
+                                      quiet_hours=False), NOW))
+    assert local(off[THANK_YOU], "America/Chicago").hour == 0
+
+
+def test_after_quiet_hours_across_a_dst_change():
+    zone = "Europe/Berlin"
+    # 23:30 CEST on Sat 24 Oct 2026; the clocks go back that night: 08:00 CET is 07:00 UTC.
+    late = datetime(2026, 10, 24, 23, 30, tzinfo=ZoneInfo(zone))
+    assert planning.after_quiet_hours(late, zone) == datetime(2026, 10, 25, 7, 0, tzinfo=UTC)
+    day = datetime(2026, 10, 24, 12, 0, tzinfo=ZoneInfo(zone))
+    assert planning.after_quiet_hours(day, zone) == day.astimezone(UTC)
+
+
+def interview_with(start, **fields):
+    return Interview(reschedule_id=7, version=1, start=start,
+                     end=start + timedelta(minutes=45), **fields)
+
+
+def test_the_last_change_is_a_notice_due_at_once_keyed_by_its_sequence():
+    start = NOW + timedelta(days=3)
+    f = facts(first_outreach_at=NOW, interview=interview_with(
+        start, sequence=4, change=planning.MOVED, changed_at=NOW))
+    p = by_kind(planning.plan(f, NOW))[planning.INTERVIEW_MOVED]
+    assert p.key == Key(planning.INTERVIEW_MOVED, 7, 4)
+    assert (p.due_at, p.expires_at, p.note) == (NOW, start + timedelta(minutes=45), "")
+    assert planning.stale_reason(p.key, f) == ""
+    newer = facts(first_outreach_at=NOW, interview=interview_with(
+        start, sequence=5, change=planning.CHANGED, changed_at=NOW))
+    assert "newer change" in planning.stale_reason(p.key, newer)
+
+
+def test_a_call_off_is_a_notice_even_once_closed_until_a_new_time_is_agreed():
+    start = NOW + timedelta(days=3)
+    off = planning.CalledOff(reschedule_id=7, sequence=3, start=start,
+                             end=start + timedelta(minutes=45), at=NOW)
+    f = facts(first_outreach_at=NOW, called_off=off, is_open=False)
+    (p,) = planning.plan(f, NOW)
+    assert p.key == Key(planning.INTERVIEW_CALLED_OFF, 7, 3) and p.due_at == NOW
+    assert planning.stale_reason(p.key, f) == ""
+    again = facts(first_outreach_at=NOW, called_off=off, interview=interview_with(
+        start, sequence=4, change=planning.CONFIRMED, changed_at=NOW))
+    assert planning.INTERVIEW_CALLED_OFF not in by_kind(planning.plan(again, NOW))
+    assert "new time" in planning.stale_reason(p.key, again)
+
+
+def test_the_partner_copy_is_planned_only_when_the_partner_opted_in():
+    start = NOW + timedelta(days=3)
+    f = facts(first_outreach_at=NOW, interview=interview(start))
+    assert planning.PARTNER_BEFORE_24H not in by_kind(planning.plan(f, NOW))
+    p = by_kind(planning.plan(facts(first_outreach_at=NOW, interview=interview(start),
+                                    partner=True), NOW))[planning.PARTNER_BEFORE_24H]
+    assert p.due_at == start - timedelta(hours=24)
 
 
 def test_kind_turned_off_is_planned_as_skipped_with_that_reason():

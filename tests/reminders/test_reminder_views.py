@@ -39,8 +39,10 @@ def test_panel_lists_every_reminder_with_due_time_in_the_persons_zone_and_reason
     with django_assert_num_queries(1):
         html = render_panel(situation)
     assert "24 hours before" in html and "1 hour before" in html
+    assert "Interview confirmed" in html
     assert "(America/Chicago)" in html
-    assert "Skipped" in html and "already due when it was planned" in html
+    # Planned after its time but before its expiry: caught up, and the panel says so.
+    assert "Planned after its usual time" in html and "sent at once" in html
     assert "You recorded your first outreach." in html
     assert reverse("incident_ics", args=[incident.pk]) in html
     assert "Send me a test reminder now" in html
@@ -96,6 +98,36 @@ def test_ics_download_of_the_confirmed_interview(client, user, other_user):
     assert event.decoded("DTSTART").astimezone(START.tzinfo) == START
     client.force_login(other_user)
     assert client.get(url).status_code == 404
+
+
+def test_panel_says_which_reminder_was_skipped_past_its_expiry_and_which_is_caught_up(user):
+    incident = apologised(user)
+    confirm(incident, start=T0 + timedelta(minutes=110), now=T0 + timedelta(hours=1))
+    html = render_panel(situation_for(incident))
+    assert "Skipped" in html and "already due when it was planned" in html  # 24 h before
+    assert "Planned after its usual time" in html  # 1 hour before, 50 minutes ahead
+
+
+def test_ics_download_after_a_call_off_is_the_cancelled_event(client, user):
+    from tracker.incidents import services
+
+    incident = confirmed(user)
+    first = Calendar.from_ical(
+        (client.force_login(user), client.get(reverse("incident_ics", args=[incident.pk])))[1]
+        .content
+    ).walk("VEVENT")[0]
+    services.reschedule_cancel(reschedule=situation_for(incident).current,
+                               now=T0 + timedelta(hours=3))
+    response = client.get(reverse("incident_ics", args=[incident.pk]))
+    assert response.status_code == 200
+    assert "method=CANCEL" in response["Content-Type"]
+    cal = Calendar.from_ical(response.content)
+    (event,) = cal.walk("VEVENT")
+    assert str(cal["METHOD"]) == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
+    assert event["UID"] == first["UID"]
+    assert event.decoded("SEQUENCE") > first.decoded("SEQUENCE")
+    assert event.walk("VALARM") == []
+    assert "Remove the called-off interview" in render_panel(situation_for(incident))
 
 
 def test_ics_download_is_404_before_an_interview_is_confirmed(client, user):

@@ -33,10 +33,14 @@ def test_first_outreach_cancels_the_first_hour_nudge_with_the_reason(user):
 def test_confirming_plans_24h_1h_and_thank_you_reminders_for_that_version(user):
     incident = confirmed(user)
     r = reminders_by_kind(incident, status=S.PENDING)
-    assert set(r) == {K.BEFORE_24H, K.BEFORE_1H, K.THANK_YOU, K.THANK_YOU_LAST_CALL}
+    assert set(r) == {K.BEFORE_24H, K.BEFORE_1H, K.THANK_YOU, K.THANK_YOU_LAST_CALL,
+                      K.INTERVIEW_CONFIRMED}
     assert r[K.BEFORE_24H].due_at == START - timedelta(hours=24)
     assert r[K.BEFORE_1H].due_at == START - timedelta(hours=1)
     assert {x.version for x in r.values()} == {1}
+    # The confirmation (with the invite) is due at once, until the interview is over.
+    assert r[K.INTERVIEW_CONFIRMED].due_at == T0 + timedelta(hours=1)
+    assert r[K.INTERVIEW_CONFIRMED].expires_at == START + timedelta(minutes=45)
 
 
 def test_stale_reminder_is_cancelled_when_interview_moves(user):
@@ -58,12 +62,22 @@ def test_sent_reminder_is_never_touched_by_a_move(user):
     assert sent.status == S.SENT and sent.reason == ""
 
 
-def test_interview_confirmed_five_hours_ahead_stores_its_24h_reminder_as_skipped(user):
+def test_interview_confirmed_five_hours_ahead_has_its_24h_reminder_caught_up_at_once(user):
     incident = apologised(user)
     now = T0 + timedelta(hours=1)
     confirm(incident, start=now + timedelta(hours=5), now=now)
     r = reminders_by_kind(incident)
-    assert r[K.BEFORE_24H].status == S.SKIPPED
+    assert r[K.BEFORE_24H].status == S.PENDING and r[K.BEFORE_24H].due_at == now
+    assert "sent at once" in r[K.BEFORE_24H].reason
+    assert r[K.BEFORE_1H].status == S.PENDING and r[K.BEFORE_1H].reason == ""
+
+
+def test_interview_confirmed_90_minutes_ahead_stores_its_24h_reminder_as_skipped(user):
+    incident = apologised(user)
+    now = T0 + timedelta(hours=1)
+    confirm(incident, start=now + timedelta(minutes=90), now=now)
+    r = reminders_by_kind(incident)
+    assert r[K.BEFORE_24H].status == S.SKIPPED  # its use ended 2 hours before the start
     assert "already due" in r[K.BEFORE_24H].reason
     assert r[K.BEFORE_1H].status == S.PENDING
 
@@ -92,7 +106,11 @@ def test_cancelling_the_interview_cancels_its_reminders(user):
     incident = confirmed(user)
     reschedule = situation_for(incident).current
     incidents.reschedule_cancel(reschedule=reschedule, now=T0 + timedelta(hours=3))
-    assert not Reminder.objects.filter(incident=incident, status=S.PENDING).exists()
+    pending = Reminder.objects.filter(incident=incident, status=S.PENDING)
+    # Only the cancellation is left to send, at once.
+    assert [(r.kind, r.due_at) for r in pending] == [
+        (K.INTERVIEW_CALLED_OFF, T0 + timedelta(hours=3))
+    ]
     assert "called off" in reminders_by_kind(incident)[K.BEFORE_1H].reason
 
 

@@ -28,6 +28,8 @@ PUBLIC = {
     "login", "signup", "password_reset", "password_reset_done", "password_reset_confirm",
     "password_reset_complete",
     "healthz", "healthz_live",  # load balancers and container healthchecks
+    # One-click unsubscribe from a reminder email (RFC 8058): signed link, no login.
+    "reminder_unsubscribe",
     r"favicon\.ico\Z",  # browsers ask for it on every page
 }
 

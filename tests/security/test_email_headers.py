@@ -48,7 +48,9 @@ def assert_headers_hold(django_message, where: str) -> None:
         assert "\r" not in value and "\n" not in value, f"{where}: {name} parses to two lines"
     assert "bcc" not in names, where
     assert len(parsed.get_all("Subject")) == 1, where
-    assert parsed["Subject"] == django_message.subject, where
+    # The standard library may fold a whole value onto the next line (folding white space at
+    # the start of an unstructured value, which readers drop).
+    assert parsed["Subject"].lstrip() == django_message.subject, where
     assert [a.addr_spec for a in parsed["To"].addresses] == django_message.to, where
     cc = [a.addr_spec for a in parsed["Cc"].addresses] if parsed["Cc"] else []
     assert cc == django_message.cc, where
@@ -66,8 +68,12 @@ def test_no_reminder_email_header_carries_a_line_break(injection, owner):
         for name, content, _ in message.attachments:
             if name.endswith(".ics"):
                 (event,) = Calendar.from_ical(content).walk("VEVENT")
-                smuggled = {"ATTENDEE", "BCC", "CC", "SUBJECT", "X-EVIL"} & set(event)
+                smuggled = {"BCC", "CC", "SUBJECT", "X-EVIL"} & set(event)
                 assert not smuggled, f"the {kind} .ics gained {smuggled}"
+                # An invite names its one attendee, the person (or nobody): no other address.
+                attendees = event.get("ATTENDEE", [])
+                attendees = attendees if isinstance(attendees, list) else [attendees]
+                assert [str(a) for a in attendees] in ([], [f"mailto:{owner.email}"]), kind
 
 
 @pytest.mark.parametrize("injection", INJECTIONS)
@@ -89,7 +95,7 @@ def test_a_line_break_in_the_link_breaks_neither_the_calendar_nor_the_emails(own
     for kind, message in reminder_emails(owner).items():
         for _, content, _ in message.attachments:
             (event,) = Calendar.from_ical(content).walk("VEVENT")
-            assert "ATTENDEE" not in event, kind
+            assert "x@example.com" not in str(event.get("ATTENDEE", "")), kind
     client.force_login(owner)
     with time_machine.travel(AFTER, tick=False):
         response = client.get(reverse("incident_ics", args=[w["attended"].pk]))

@@ -62,6 +62,12 @@ def page_urls(w: dict) -> list[tuple[str, str]]:
         if route.is_admin or route.name in ("logout", "password_reset_confirm", "healthz",
                                             "healthz_live") or route.name is None:
             continue
+        if route.name == "reminder_unsubscribe":  # a signed token, no object id
+            from tracker.reminders.unsubscribe import make_token
+
+            token = make_token(user_id=w["pending"].owner_id, kind="before_24h")
+            urls.append((route.name, route.path({"token": token})))
+            continue
         if not route.params:
             urls.append((route.name, route.path()))
             continue

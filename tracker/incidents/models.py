@@ -94,6 +94,10 @@ class Incident(models.Model):
         max_length=5000, blank=True, validators=[MaxLengthValidator(5000)]
     )
     contacts = models.ManyToManyField(Contact, related_name="incidents", blank=True)
+    # The calendar SEQUENCE of the incident's interview (one calendar identity, one UID, per
+    # incident): bumped by the reschedule services on every significant change (confirmed,
+    # moved, details changed, called off), so every copy sent outranks the one before.
+    calendar_sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -240,6 +244,19 @@ class Reschedule(models.Model):
     )
     # Bumped each time the confirmed time changes; reminders are planned for one version.
     version = models.PositiveIntegerField(default=0)
+
+    class Change(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        MOVED = "moved", "Moved"
+        CHANGED = "changed", "Details changed"
+        CALLED_OFF = "called_off", "Called off"
+
+    # The last significant change of this interview as the calendar sees it: the incident's
+    # calendar SEQUENCE it was given, what it was, when, and the start it moved from.
+    sequence = models.PositiveIntegerField(default=0)
+    last_change = models.CharField(max_length=12, choices=Change, blank=True)
+    last_change_at = models.DateTimeField(null=True, blank=True)
+    previous_start = models.DateTimeField(null=True, blank=True, help_text="UTC")
     attended_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,18 +1,25 @@
-"""The confirmed interview as an iCalendar file (RFC 5545), built and serialised by icalendar:
-the event in the zone it was agreed in, with its VTIMEZONE, both zones in the description, and
-alarms 24 h, 1 h and 15 min before.
+"""The interview as an iCalendar file (RFC 5545, iTIP RFC 5546), built and serialised by
+icalendar.
+
+One calendar identity per incident: the UID comes from the incident, not from the reschedule
+that holds the time, so a move, a call-off and a new time agreed after it all update the same
+event. SEQUENCE is the incident's calendar counter (it only grows, one step per significant
+change) and DTSTAMP is when this copy was made. DTSTART and DTEND are UTC instants, which no
+reader can take for another instant (a local time with a TZID in a repeated hour means its first
+occurrence, RFC 5545 3.3.5); the zone the time was agreed in is named in the text and in
+X-WR-TIMEZONE. The alarms fire at the same absolute instants as the reminder emails (`-PT24H`,
+not `-P1D`, which is a nominal day), and none already past is written. A called-off interview is
+the same event with STATUS:CANCELLED, no alarms, under METHOD:CANCEL.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from icalendar import Alarm, Calendar, Event, Timezone, vText
+from icalendar import Alarm, Calendar, Event, vCalAddress, vDuration, vText
 
 from tracker.zones import in_zones
 
@@ -22,6 +29,7 @@ ALARMS = (
     (timedelta(hours=1), "Interview in 1 hour: tech check now, join 10–15 minutes early."),
     (timedelta(minutes=15), "Interview in 15 minutes: join now."),
 )
+PUBLISH, REQUEST, CANCEL = "PUBLISH", "REQUEST", "CANCEL"
 
 # Line breaks other than CR and LF (which icalendar writes as \n) are line breaks too; any other
 # control character has no place in an RFC 5545 TEXT value (TAB aside) and is replaced.
@@ -42,95 +50,135 @@ class _Text(vText):
         return b"\\\\".join(pieces)
 
 
+class _Before(vDuration):
+    """A trigger "this long before the start" in hours, minutes and seconds only: `-PT24H` is
+    86,400 seconds wherever the start is; icalendar would write `-P1D`, a nominal day that a
+    reader may take as 23 or 25 hours (or 23.5 on Lord Howe) across a clock change."""
+
+    def to_ical(self) -> bytes:
+        seconds = int(-self.td.total_seconds())
+        hours, rest = divmod(seconds, 3600)
+        minutes, seconds = divmod(rest, 60)
+        text = "-PT" + "".join(
+            f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (seconds, "S")) if n
+        )
+        return text.encode()
+
+
 def _text(value: str) -> _Text:
     """Text typed by a person, as a TEXT value that keeps the file well-formed."""
     value = _OTHER_LINE_BREAKS.sub("\n", value)
     return _Text(_CONTROLS.sub("\ufffd", value))
 
 
-def _wall_time(instant: datetime, tz: ZoneInfo) -> datetime:
-    """`instant` in the agreed zone, unless it is the second of two instants with the same wall
-    time (the hour repeated when the clocks go back): a local time with a TZID means the first
-    (RFC 5545 3.3.5), so that one is written in UTC."""
-    local = instant.astimezone(tz)
-    if local.replace(fold=0).astimezone(UTC) != instant.astimezone(UTC):
-        return instant.astimezone(UTC)
-    return local
+def _domain() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "tracker.invalid"
 
 
-def uid_for(reschedule) -> str:
-    domain = urlsplit(settings.SITE_URL).hostname or "tracker.invalid"
-    return f"interview-{reschedule.pk}@{domain}"
+def uid_for(incident) -> str:
+    """The one UID of an incident's interview, whatever reschedule holds its time."""
+    return f"incident-{incident.pk}-interview@{_domain()}"
 
 
-def interview_ics(reschedule, *, incident, person_tz: str, now: datetime | None = None) -> bytes:
-    """The interview of a confirmed reschedule. The UID stays the same when the interview
-    moves and SEQUENCE follows its version, so calendars update the event in place."""
+def _utc(instant: datetime) -> datetime:
+    return instant.astimezone(UTC)
+
+
+def _is_url(location: str) -> bool:
+    # Only a one-line link is a URL (icalendar refuses one with a line break in it). A URI has
+    # no backslash (RFC 3986), and readers take one in a URL value for an escape ("\N" would
+    # read back as a line break): such a link stays in LOCATION only.
+    return (
+        location.startswith(("http://", "https://"))
+        and location.isprintable()
+        and "\\" not in location
+    )
+
+
+def _mailto(address: str, name: str = "", **params) -> vCalAddress:
+    who = vCalAddress(f"mailto:{address}")
+    if name:
+        who.params["CN"] = _CONTROLS.sub("", " ".join(name.split()))
+    for key, value in params.items():
+        who.params[key.replace("_", "-").upper()] = value
+    return who
+
+
+def interview_ics(
+    reschedule,
+    *,
+    incident,
+    person_tz: str,
+    now: datetime,
+    method: str = PUBLISH,
+    organizer: tuple[str, str] | None = None,
+    attendee: tuple[str, str] | None = None,
+) -> bytes:
+    """This copy of the incident's interview, as held by `reschedule` (the confirmed one, or
+    the last one called off: then the event is cancelled). `now` is when the copy is made (its
+    DTSTAMP; alarms before it are left out). `method` is PUBLISH for a file to import, REQUEST
+    for the invite in an email (mail clients offer to add or update the event) and CANCEL for
+    a call-off; a REQUEST or CANCEL names `organizer` and `attendee` as (name, address), as
+    iTIP asks."""
+    cancelled = reschedule.cancelled_at is not None or method == CANCEL
     zone = reschedule.time_zone or incident.interview_tz
-    tz = ZoneInfo(zone)
     location = reschedule.location.strip()
+    start, end = _utc(reschedule.start), _utc(reschedule.end)
 
-    lines = ["Your rescheduled interview."]
-    lines += [f"Time: {z}" for z in in_zones(reschedule.start, person_tz, zone)]
+    lines = ["This interview was called off." if cancelled else "Your rescheduled interview."]
+    lines += [f"Time: {z}" for z in in_zones(start, person_tz, zone)]
+    lines.append(f"Agreed in {zone}.")
     if reschedule.interviewer_id:
         lines.append(f"Interviewer: {reschedule.interviewer.name}")
     if location:
         lines.append(f"Link or place: {location}")
-    lines.append("Join 10–15 minutes early.")
+    if not cancelled:
+        lines.append("Join 10–15 minutes early.")
 
     event = Event()
-    event.add("summary", _text(f"Interview: {incident.role} at {incident.company}"))
-    event.add("dtstart", _wall_time(reschedule.start, tz))
-    event.add("dtend", _wall_time(reschedule.end, tz))
-    event.add("dtstamp", (now or reschedule.confirmed_at or reschedule.start).astimezone(UTC))
-    event.add("uid", uid_for(reschedule))
-    event.add("sequence", int(reschedule.version))
+    summary = f"Interview: {incident.role} at {incident.company}"
+    event.add("summary", _text(("Called off: " if cancelled else "") + summary))
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("dtstamp", _utc(now))
+    event.add("uid", uid_for(incident))
+    event.add("sequence", int(reschedule.sequence))
     event.add("description", _text("\n".join(lines)))
     if location:
         event.add("location", _text(location))
-    event.add("status", "CONFIRMED")
-    # Only a one-line link is a URL (icalendar refuses one with a line break in it). A URI has
-    # no backslash (RFC 3986), and readers take one in a URL value for an escape ("\N" would
-    # read back as a line break): such a link stays in LOCATION only.
-    if (
-        location.startswith(("http://", "https://"))
-        and location.isprintable()
-        and "\\" not in location
-    ):
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
+    if _is_url(location):
         event.add("url", location)
-    for alarm in _alarms():
-        event.add_component(alarm)
+    if method in (REQUEST, CANCEL) and organizer and attendee:
+        event.add("organizer", _mailto(organizer[1], organizer[0]))
+        event.add("attendee", _mailto(
+            attendee[1], attendee[0], role="REQ-PARTICIPANT", partstat="ACCEPTED",
+            rsvp="FALSE",
+        ))
+    if not cancelled:
+        for alarm in alarms(start, now):
+            event.add_component(alarm)
 
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
+    cal.add("method", CANCEL if cancelled else method)
+    cal.add("x-wr-timezone", zone)
     cal.add_component(event)
-    # A VTIMEZONE, first, for each zone a time is written in (none for UTC, written with a Z):
-    # what Calendar.add_missing_timezones does, with each built once per zone and year.
-    for tzid in sorted(cal.get_missing_tzids(), reverse=True):
-        cal.subcomponents.insert(0, vtimezone(tzid, reschedule.start.astimezone(tz).year))
     return cal.to_ical()
 
 
-@lru_cache(maxsize=1)
-def _alarms() -> tuple[Alarm, ...]:
-    """The three alarms, the same in every file: built once and shared (read, never changed)."""
-    alarms = []
+def alarms(start: datetime, now: datetime) -> list[Alarm]:
+    """The alarms still ahead of `now`, each a fixed length of time before the start."""
+    out = []
     for before, text in ALARMS:
+        if _utc(start) - before <= _utc(now):
+            continue
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("description", text)
-        alarm.add("trigger", -before)
-        alarms.append(alarm)
-    return tuple(alarms)
-
-
-@lru_cache(maxsize=256)
-def vtimezone(zone: str, year: int) -> Timezone:
-    """The VTIMEZONE of `zone` with its transitions from the year before to the year after
-    (shared between calendars: read it, never change it)."""
-    return Timezone.from_tzid(
-        zone, first_date=date(year - 1, 1, 1), last_date=date(year + 1, 12, 31)
-    )
+        alarm.add("trigger", _Before(-before))
+        out.append(alarm)
+    return out

@@ -309,7 +309,7 @@ def _send_one(conn, row: Reminder, token: str, lease: timedelta, result: Result)
                 result.skipped += 1
                 return
             try:
-                message = emails.reminder_message(reminder_mail(row, situation))
+                message = emails.reminder_message(reminder_mail(row, situation, now=now))
             except Exception as exc:  # a rendering bug: visible on the row, never retried
                 log.exception("Could not render reminder %s", row.pk)
                 _finish(row.pk, token, status=Status.FAILED, last_error=_classify(exc)[1][:500])

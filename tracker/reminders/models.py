@@ -42,7 +42,9 @@ class Reminder(models.Model):
         related_name="reminders",
     )
     kind = models.CharField(max_length=24, choices=Kind)
-    # The reschedule's version the reminder was planned for (0 for incident-level kinds).
+    # The reschedule's version the reminder was planned for (0 for incident-level kinds); for
+    # a notice of a change to the interview (planning.NOTICE_KINDS), the calendar SEQUENCE of
+    # that change.
     version = models.PositiveIntegerField(default=0)
     due_at = models.DateTimeField()
     expires_at = models.DateTimeField()
@@ -112,3 +114,10 @@ def message_id_for(
     domain = urlsplit(settings.SITE_URL).hostname or "tracker.invalid"
     anchor = f"r{reschedule_id}" if reschedule_id else "i0"
     return f"<reminder.{incident_id}.{anchor}.{kind}.v{version}@{domain}>"
+
+
+def thread_id_for(incident_id: int) -> str:
+    """The Message-ID every email about one incident refers to (References), so that mail
+    clients thread them together."""
+    domain = urlsplit(settings.SITE_URL).hostname or "tracker.invalid"
+    return f"<incident.{incident_id}@{domain}>"

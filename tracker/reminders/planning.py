@@ -5,11 +5,18 @@ the plan into rows; the dispatcher asks `stale_reason` again just before sending
 
 "24 hours before" is 86,400 seconds before the start (absolute); "09:00" is wall-clock time in
 the person's zone on that local date.
+
+Besides the scheduled reminders, every significant change of the confirmed interview (confirmed,
+moved, details changed, called off) is a notice, due at the change and keyed by the interview's
+calendar SEQUENCE, so that each change is one email carrying that copy of the invite. A reminder
+planned after its due time but before its expiry is due at once (catch-up); after its expiry it
+is skipped with the reason. Nudges that are not about an imminent interview wait for the end of
+the person's quiet hours.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,6 +29,11 @@ BEFORE_1H = "before_1h"
 THANK_YOU = "thank_you"
 THANK_YOU_LAST_CALL = "thank_you_last_call"
 TEST = "test"
+INTERVIEW_CONFIRMED = "interview_confirmed"
+INTERVIEW_MOVED = "interview_moved"
+INTERVIEW_CHANGED = "interview_changed"
+INTERVIEW_CALLED_OFF = "interview_called_off"
+PARTNER_BEFORE_24H = "partner_before_24h"
 
 # The kinds, owned here: the model's choices and the profile's list derive from this table.
 KIND_CHOICES = (
@@ -32,12 +44,36 @@ KIND_CHOICES = (
     (THANK_YOU, "Thank-you nudge"),
     (THANK_YOU_LAST_CALL, "Thank-you last call"),
     (TEST, "Test reminder"),
+    (INTERVIEW_CONFIRMED, "Interview confirmed"),
+    (INTERVIEW_MOVED, "Interview moved"),
+    (INTERVIEW_CHANGED, "Interview details changed"),
+    (INTERVIEW_CALLED_OFF, "Interview called off"),
+    (PARTNER_BEFORE_24H, "Partner's copy, the day before"),
 )
 LABELS = dict(KIND_CHOICES)
 # The kinds a person can turn off in their profile (the test reminder is sent on request).
-OPTIONAL_KINDS = (FIRST_HOUR, FOLLOW_UP, BEFORE_24H, BEFORE_1H, THANK_YOU, THANK_YOU_LAST_CALL)
+OPTIONAL_KINDS = (
+    FIRST_HOUR, FOLLOW_UP, BEFORE_24H, BEFORE_1H, THANK_YOU, THANK_YOU_LAST_CALL,
+    INTERVIEW_CONFIRMED, INTERVIEW_MOVED, INTERVIEW_CHANGED, INTERVIEW_CALLED_OFF,
+    PARTNER_BEFORE_24H,
+)
 # Kinds about the confirmed interview: planned for one version of its time.
 INTERVIEW_KINDS = (BEFORE_24H, BEFORE_1H, THANK_YOU, THANK_YOU_LAST_CALL)
+# The notices of a change to the confirmed interview, keyed by the interview's SEQUENCE (the
+# row's `version` holds it): one per significant change, due at once.
+CONFIRMED, MOVED, CHANGED, CALLED_OFF = "confirmed", "moved", "changed", "called_off"
+CHANGES = (CONFIRMED, MOVED, CHANGED, CALLED_OFF)
+NOTICE_FOR_CHANGE = {
+    CONFIRMED: INTERVIEW_CONFIRMED,
+    MOVED: INTERVIEW_MOVED,
+    CHANGED: INTERVIEW_CHANGED,
+    CALLED_OFF: INTERVIEW_CALLED_OFF,
+}
+NOTICE_KINDS = tuple(NOTICE_FOR_CHANGE.values())
+# Nudges that are not about an imminent interview: held through the person's quiet hours.
+QUIET_KINDS = (FOLLOW_UP, THANK_YOU, THANK_YOU_LAST_CALL)
+QUIET_START = time(21, 0)
+QUIET_END = time(8, 0)
 
 
 def turned_off_reason(kind: str) -> str:
@@ -56,6 +92,8 @@ THANK_YOU_DUE = timedelta(hours=1)  # after the end
 THANK_YOU_VALID = timedelta(hours=48)
 LAST_CALL_VALID = timedelta(hours=24)
 MORNING = time(9, 0)
+# A notice is useful until the interview is over, and for at least this long after the change.
+NOTICE_MIN_VALID = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -76,6 +114,23 @@ class Interview:
     version: int
     start: datetime
     end: datetime
+    # The interview's calendar SEQUENCE (one counter per incident, every significant change),
+    # the last such change (CONFIRMED, MOVED or CHANGED) and when it was made; "" / None for an
+    # interview confirmed before changes were recorded (no notice is planned for it).
+    sequence: int = 0
+    change: str = ""
+    changed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CalledOff:
+    """The last confirmed interview that was called off (its reschedule is cancelled)."""
+
+    reschedule_id: int
+    sequence: int
+    start: datetime
+    end: datetime
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -89,6 +144,11 @@ class Facts:
     interview: Interview | None = None
     thank_you_sent: bool = False
     reminders_off: frozenset[str] = frozenset()
+    called_off: CalledOff | None = None
+    # Delivery preferences, added by reminders_sync: the partner has opted in and has not
+    # stopped their copies; nudges are held through the night.
+    partner: bool = False
+    quiet_hours: bool = True
 
 
 @dataclass(frozen=True)
@@ -107,6 +167,11 @@ class Planned:
     expires_at: datetime
     # Set when the reminder, if created now, is to be stored as skipped (and why).
     skip_reason: str = ""
+    # What the person is told about its timing when it is not sent at its usual time (caught
+    # up after being planned late, or held through quiet hours); stored as the row's reason.
+    note: str = ""
+    # When it would have been due (before catch-up and quiet hours).
+    usual_due_at: datetime | None = field(default=None, compare=False)
 
     @property
     def kind(self) -> str:
@@ -142,9 +207,44 @@ def utc(instant: datetime) -> datetime:
     return instant.astimezone(UTC)
 
 
+def after_quiet_hours(instant: datetime, zone: str) -> datetime:
+    """`instant`, or 08:00 in `zone` after it when it falls in the quiet hours (21:00 to 08:00
+    wall-clock). Should 08:00 fall in a gap, the first wall time after the gap."""
+    tz = ZoneInfo(zone)
+    local = utc(instant).astimezone(tz)
+    if QUIET_END <= local.time() < QUIET_START:
+        return utc(instant)
+    day = local.date() + timedelta(days=1) if local.time() >= QUIET_START else local.date()
+    return datetime.combine(day, QUIET_END, tzinfo=tz).astimezone(UTC)
+
+
+def _notices(facts: Facts) -> list[Planned]:
+    """The notice of the interview's last significant change, and of the last call-off unless a
+    newer time was agreed since."""
+    out = []
+    iv, off = facts.interview, facts.called_off
+    if (
+        facts.is_open
+        and iv is not None
+        and iv.change in NOTICE_FOR_CHANGE
+        and iv.changed_at is not None
+    ):
+        due = utc(iv.changed_at)
+        expires = max(utc(iv.end), due + NOTICE_MIN_VALID)
+        kind = NOTICE_FOR_CHANGE[iv.change]
+        out.append(Planned(Key(kind, iv.reschedule_id, iv.sequence), due, expires))
+    if off is not None and (iv is None or iv.sequence < off.sequence):
+        # Planned even once the incident is closed: the calendar must still lose the event.
+        due = utc(off.at)
+        expires = max(utc(off.end), due + NOTICE_MIN_VALID)
+        out.append(Planned(Key(INTERVIEW_CALLED_OFF, off.reschedule_id, off.sequence), due,
+                           expires))
+    return out
+
+
 def _wanted(facts: Facts) -> list[Planned]:
     """Every reminder the facts call for, with due and expiry, ignoring `now` and preferences."""
-    out: list[Planned] = []
+    out: list[Planned] = _notices(facts)
     if not facts.is_open:
         return out
     if facts.first_outreach_at is None:
@@ -171,6 +271,10 @@ def _wanted(facts: Facts) -> list[Planned]:
             Planned(Key(BEFORE_24H, rid, v), start - BEFORE_24H_DUE, start - BEFORE_24H_EXPIRES)
         )
         out.append(Planned(Key(BEFORE_1H, rid, v), start - BEFORE_1H_DUE, start))
+        if facts.partner:
+            # The partner's own email, at the same instant as the person's 24 h reminder.
+            out.append(Planned(Key(PARTNER_BEFORE_24H, rid, v), start - BEFORE_24H_DUE,
+                               start - BEFORE_24H_EXPIRES))
         if not facts.thank_you_sent:
             nudge = end + THANK_YOU_DUE
             out.append(Planned(Key(THANK_YOU, rid, v), nudge, nudge + THANK_YOU_VALID))
@@ -182,28 +286,61 @@ def _wanted(facts: Facts) -> list[Planned]:
 
 
 def plan(facts: Facts, now: datetime) -> list[Planned]:
-    """The reminders that should exist. A kind the person turned off, or one already due
-    when planned, carries the reason it is to be stored as skipped."""
+    """The reminders that should exist, each with when it is due.
+
+    - A kind the person turned off carries the reason it is to be stored as skipped.
+    - Catch-up: one planned after its due time but before its expiry is due now (its words are
+      written when it is sent, with the time really left); one already past its expiry is to
+      be stored as skipped, with the reason.
+    - Quiet hours: a nudge in QUIET_KINDS due between 21:00 and 08:00 in the person's zone is
+      due at 08:00 instead (the 24 h and 1 h reminders and the notices never move).
+    """
+    now = utc(now)
     out = []
     for p in _wanted(facts):
-        reason = ""
+        due, reason, note = p.due_at, "", ""
+        usual = format_local(p.due_at, facts.person_tz)
         if p.kind in facts.reminders_off:
             reason = turned_off_reason(p.kind)
-        elif p.due_at <= utc(now):
+        elif p.expires_at <= now:
             reason = (
-                "It was already due when it was planned "
-                f"({format_local(p.due_at, facts.person_tz)})."
+                f"It was already due when it was planned ({usual}) and past the time it could "
+                f"help ({format_local(p.expires_at, facts.person_tz)})."
             )
-        out.append(Planned(p.key, p.due_at, p.expires_at, reason))
+        else:
+            if due < now:
+                due = now
+                if p.kind not in NOTICE_KINDS:
+                    note = (f"Planned after its usual time ({usual}): sent at once, with the "
+                            "time really left.")
+            if facts.quiet_hours and p.kind in QUIET_KINDS:
+                held = after_quiet_hours(due, facts.person_tz)
+                if held != due:
+                    if held >= p.expires_at:
+                        reason = ("It would only go out after your quiet hours "
+                                  f"({QUIET_START:%H:%M}–{QUIET_END:%H:%M}), too late to help.")
+                        due = p.due_at
+                    else:
+                        due = held
+                        note = (f"Held through your quiet hours ({QUIET_START:%H:%M}–"
+                                f"{QUIET_END:%H:%M}); usually due {usual}.")
+        out.append(Planned(p.key, due, p.expires_at, reason, "" if reason else note, p.due_at))
     return out
 
 
 def stale_reason(key: Key, facts: Facts) -> str:
     """Why a reminder with this key is no longer wanted; "" while it still is. Preferences
     and `now` play no part here (see `plan`)."""
+    kind = key.kind
+    if kind == INTERVIEW_CALLED_OFF:
+        iv, off = facts.interview, facts.called_off
+        if iv is not None and iv.sequence > key.version:
+            return "A new time was agreed after the call-off; its confirmation goes instead."
+        if off is None or (off.reschedule_id, off.sequence) != (key.reschedule_id, key.version):
+            return "A newer change to the interview replaced it."
+        return ""
     if not facts.is_open:
         return "The incident is closed."
-    kind = key.kind
     if kind == TEST:
         return ""
     if kind == FIRST_HOUR:
@@ -220,6 +357,11 @@ def stale_reason(key: Key, facts: Facts) -> str:
     iv = facts.interview
     if iv is None:
         return "The interview was called off."
+    if kind in NOTICE_KINDS:
+        if (iv.reschedule_id, iv.sequence) != (key.reschedule_id, key.version):
+            return ("A newer change to the interview replaced it; the newest copy goes "
+                    "instead.")
+        return ""
     if iv.reschedule_id != key.reschedule_id or iv.version != key.version:
         return "The interview moved to a new time; reminders follow the new time."
     if kind in (THANK_YOU, THANK_YOU_LAST_CALL) and facts.thank_you_sent:

@@ -41,6 +41,9 @@ class ReminderPanel:
     zone: str
     has_interview: bool
     can_test: bool
+    # No interview is confirmed, but the last one was called off: the calendar file is the
+    # cancellation (a calendar that imports it drops the event).
+    called_off: bool = False
 
 
 def _note(r: Reminder) -> str:
@@ -74,6 +77,7 @@ def reminders_panel(*, situation) -> ReminderPanel:
         zone=person_tz,
         has_interview=situation.interview is not None,
         can_test=situation.is_open,
+        called_off=situation.interview is None and situation.called_off is not None,
     )
 
 

@@ -4,6 +4,7 @@ incident services call it inside the transaction of each write that changes a fa
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -11,7 +12,9 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Max
 
+from tracker.accounts.selectors import partner_address
 from tracker.incidents.selectors import situation_for
+from tracker.incidents.situation import Situation
 
 from . import planning
 from .models import Reminder, message_id_for
@@ -41,7 +44,7 @@ def _new_row(incident, p: planning.Planned) -> Reminder:
         due_at=p.due_at,
         expires_at=p.expires_at,
         status=Status.SKIPPED if p.skip_reason else Status.PENDING,
-        reason=p.skip_reason,
+        reason=p.skip_reason or p.note,
         message_id=message_id_for(
             incident_id=incident.pk,
             reschedule_id=p.key.reschedule_id,
@@ -51,14 +54,27 @@ def _new_row(incident, p: planning.Planned) -> Reminder:
     )
 
 
+def delivery_facts(situation: Situation) -> planning.Facts:
+    """The situation's planning facts with the person's delivery preferences: quiet hours, and
+    whether the partner gets their own copy (only once they accepted the invitation and while
+    they have not stopped it: `accounts.selectors.partner_address`)."""
+    profile = situation.incident.owner.profile
+    return dataclasses.replace(
+        situation.plan,
+        quiet_hours=getattr(profile, "quiet_hours", True),
+        partner=bool(partner_address(profile)),
+    )
+
+
 def reminders_sync(*, incident, now: datetime) -> dict[str, int]:
     """Bring the incident's reminder rows in line with its facts. Call inside the write's
     transaction: creates what is missing, cancels what is stale, never touches what was sent
-    or is being sent. A reminder already due when planned, or of a kind the person turned
-    off, is stored as skipped with the reason."""
+    or is being sent. A reminder planned after its due time is due at once while before its
+    expiry (catch-up), and stored as skipped with the reason after it; so is one of a kind the
+    person turned off. A row due now asks the dispatcher to run once the write commits."""
     counts = {"created": 0, "skipped": 0, "cancelled": 0, "updated": 0, "revived": 0}
     with transaction.atomic():
-        facts = situation_for(incident).plan
+        facts = delivery_facts(situation_for(incident))
         planned = {p.key: p for p in planning.plan(facts, now)}
         # Locked so that a dispatcher's claim (SKIP LOCKED) waits for this write to commit.
         rows = list(
@@ -71,31 +87,35 @@ def reminders_sync(*, incident, now: datetime) -> dict[str, int]:
             key = _key(row)
             seen.add(key)
             p = planned.get(key)
-            off = p is not None and p.kind in facts.reminders_off
             changes: dict = {}
             if row.status == Status.PENDING:
                 if p is None:
                     reason = planning.stale_reason(key, facts) or "No longer needed."
                     changes = {"status": Status.CANCELLED, "reason": reason}
                     counts["cancelled"] += 1
-                elif off:
-                    changes = {"status": Status.SKIPPED, "reason": p.skip_reason}
-                    counts["skipped"] += 1
-                elif (row.due_at, row.expires_at) != (p.due_at, p.expires_at):
-                    # The person's zone changed a wall-clock kind; same reminder, new time.
-                    changes = {"due_at": p.due_at, "expires_at": p.expires_at}
+                elif p.skip_reason:
+                    # Turned off (one past its expiry is left for the dispatcher to expire).
+                    if p.expires_at > now:
+                        changes = {"status": Status.SKIPPED, "reason": p.skip_reason}
+                        counts["skipped"] += 1
+                elif _moved(row, p, now):
+                    # The person's zone or quiet hours changed a wall-clock kind; same
+                    # reminder, new time. (A row already due stays due: a caught-up plan is
+                    # due "now" at every sync.)
+                    changes = {"due_at": p.due_at, "expires_at": p.expires_at,
+                               "reason": p.note}
                     counts["updated"] += 1
             elif (
                 row.status in (Status.CANCELLED, Status.SKIPPED)
                 and p is not None
-                and not off
-                and p.due_at > now
+                and not p.skip_reason
                 and row.reason != STAFF_CANCEL_REASON
             ):
-                # Wanted again (a reopened incident, a kind turned back on) and still ahead.
+                # Wanted again (a reopened incident, a kind turned back on) and still before
+                # its expiry: due at its time, or at once if that has passed (catch-up).
                 changes = {
                     "status": Status.PENDING,
-                    "reason": "",
+                    "reason": p.note,
                     "due_at": p.due_at,
                     "expires_at": p.expires_at,
                     "attempts": 0,
@@ -112,7 +132,20 @@ def reminders_sync(*, incident, now: datetime) -> dict[str, int]:
             Reminder.objects.bulk_create(new)
             counts["created"] += sum(1 for r in new if r.status == Status.PENDING)
             counts["skipped"] += sum(1 for r in new if r.status == Status.SKIPPED)
+        if any(r.status == Status.PENDING and r.due_at <= now for r in new) or (
+            counts["revived"] and any(p.due_at <= now for p in planned.values())
+        ):
+            # A notice or a caught-up reminder: sent now rather than at the next tick.
+            transaction.on_commit(_kick_dispatcher)
     return counts
+
+
+def _moved(row: Reminder, p: planning.Planned, now: datetime) -> bool:
+    if row.expires_at != p.expires_at:
+        return True
+    if row.due_at <= now and p.due_at <= now:
+        return False
+    return row.due_at != p.due_at
 
 
 def _kick_dispatcher() -> None:

@@ -9,8 +9,8 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from tracker.incidents.selectors import incident_get_for_user, situation_for
-from tracker.messaging import calendar
 from tracker.reminders import services
+from tracker.reminders.mail import calendar_copy
 
 
 def _back(incident):
@@ -34,13 +34,13 @@ def reminder_test(request, pk):
 @require_GET
 def incident_ics(request, pk):
     incident = incident_get_for_user(user=request.user, pk=pk)
-    situation = situation_for(incident)
-    if situation.interview is None:
+    # The confirmed interview, or after a call-off the cancelled event (same UID, METHOD:CANCEL)
+    # so that a calendar that imports it drops the event.
+    copy = calendar_copy(situation_for(incident), now=timezone.now())
+    if copy is None:
         raise Http404("No interview is confirmed yet.")
-    ics = calendar.interview_ics(
-        situation.interview, incident=incident, person_tz=situation.person_tz
-    )
-    response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
+    ics, method = copy
+    response = HttpResponse(ics, content_type=f"text/calendar; charset=utf-8; method={method}")
     name = slugify(f"interview {incident.company}") or "interview"
     response["Content-Disposition"] = f'attachment; filename="{name}.ics"'
     return response

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views, write_views
+from . import unsubscribe_views, views, write_views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -28,4 +28,6 @@ urlpatterns = [
     path("materials/<int:pk>/resolve/", write_views.material_resolve, name="material_resolve"),
     path("", include("tracker.web.draft_urls")),
     path("", include("tracker.web.reminder_urls")),
+    path("reminders/unsubscribe/<str:token>/", unsubscribe_views.reminder_unsubscribe,
+         name="reminder_unsubscribe"),
 ]
