@@ -26,7 +26,8 @@ run: $(STAMP)
 	@$(PY) bin/devserver.py --port $(PORT) --var $(RUN_DIR)
 
 # Debian packages the tests drive: Chromium (browser tier), docker-compose (validates
-# docker-compose.yml without an engine) and redis-server (the fault tier starts its own).
+# docker-compose.yml without an engine), redis-server (the fault tier starts its own) and khal
+# (a calendar client that imports every .ics the reminders send, tests/messaging).
 # Installed only where missing, with one apt-get update. If that fails the run goes on and those
 # tiers fail with a message saying how to install them.
 system-deps:
@@ -34,6 +35,7 @@ system-deps:
 	test -x /usr/bin/chromium || browser="chromium"; \
 	command -v docker-compose >/dev/null 2>&1 || tools="docker-compose"; \
 	command -v redis-server >/dev/null 2>&1 || test -x /usr/bin/redis-server || tools="$$tools redis-server"; \
+	command -v khal >/dev/null 2>&1 || tools="$$tools khal"; \
 	if [ -n "$$browser$$tools" ]; then \
 		sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
 		apt="DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q"; \
