@@ -110,9 +110,7 @@ OBJECT_ROUTES: dict[str, ObjectRoute] = {
         others={"kind": list(composer.KINDS)},
     ),
     "draft_slots": ObjectRoute(
-        {"pk": "incident"},
-        {"slot1-start": FUTURE, "slot1-time_zone": "UTC", "slot2-start": LATER,
-         "slot2-time_zone": "UTC"},
+        {"pk": "incident"}, slot_data((FUTURE, "UTC"), (LATER, "UTC")),
         others={"kind": list(composer.KINDS)},
     ),
     "draft_topic": ObjectRoute(

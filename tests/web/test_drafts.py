@@ -12,6 +12,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from tests.web.conftest import slot_data
 from tracker.incidents import services
 from tracker.incidents.models import (
     Contact,
@@ -188,10 +189,9 @@ CASES = {
         "contact-name": "Dana Kim", "contact-role": "coordinator",
         "contact-time_zone": "Asia/Kolkata", "contact-preferred_channel": "any",
     }),
-    "slots": ("reschedule_request", {
-        "slot1-start": "2026-03-04T19:30", "slot1-time_zone": "Asia/Kolkata",
-        "slot2-start": "2026-03-05T09:30", "slot2-time_zone": "Asia/Kolkata",
-    }),
+    "slots": ("reschedule_request", slot_data(
+        ("2026-03-04T19:30", "Asia/Kolkata"), ("2026-03-05T09:30", "Asia/Kolkata"),
+    )),
     "topic": ("thank_you", {"topic-thank_you_topic": "the billing rewrite"}),
     "material": ("materials_cover", {"material-description": "A code sample"}),
 }
@@ -335,8 +335,8 @@ BAD = {
                  "contact-email": "not an email", "contact-time_zone": "Asia/Kolkata",
                  "contact-preferred_channel": "any"},
                 "Enter a valid email address.", ['value="Dana Kim"']),
-    "slots": ({"slot1-start": "2026-03-01T10:00", "slot1-time_zone": "Asia/Kolkata",
-               "slot2-start": "2026-03-05T09:30", "slot2-time_zone": "Asia/Kolkata"},
+    "slots": (slot_data(("2026-03-01T10:00", "Asia/Kolkata"),
+                        ("2026-03-05T09:30", "Asia/Kolkata")),
               "That time is already past", ['value="2026-03-01T10:00"',
                                             'value="2026-03-05T09:30"']),
     "topic": ({"topic-thank_you_topic": "the billing rewrite " + "x" * 200},
@@ -646,11 +646,10 @@ def test_missing_slots_are_asked_for_and_become_the_reschedule_request(user, me,
     incident = log(user)
     page = me.get(url(incident, "reschedule_request")).content.decode()
     assert "Two or three new times" in page
-    response = me.post(url(incident, "reschedule_request", "slots"), {
-        "slot1-start": "2026-03-04T19:30", "slot1-time_zone": "Asia/Kolkata",
-        "slot2-start": "2026-03-05T09:30", "slot2-time_zone": "Asia/Kolkata",
-        "slot3-start": "", "slot3-time_zone": "Asia/Kolkata",
-    })
+    response = me.post(url(incident, "reschedule_request", "slots"), slot_data(
+        ("2026-03-04T19:30", "Asia/Kolkata"), ("2026-03-05T09:30", "Asia/Kolkata"),
+        ("", "Asia/Kolkata"),
+    ))
     assert response.status_code == 302
     slots = list(incident.reschedules.get().slots.order_by("start"))
     assert [s.start for s in slots] == [datetime(2026, 3, 4, 14, 0, tzinfo=UTC),
@@ -660,16 +659,58 @@ def test_missing_slots_are_asked_for_and_become_the_reschedule_request(user, me,
            "America/Chicago)" in body
 
 
-def test_a_slot_in_the_past_is_refused_and_the_typed_times_stay(user, me, frozen):
+@pytest.mark.parametrize("starts, error", [
+    (("2026-03-01T10:00", "2026-03-05T09:30"), "That time is already past"),
+    (("2026-03-04T19:30", "2026-03-04T19:30"),
+     "Two proposed slots are the same time. Slots 1 and 2 are both"),
+], ids=["a slot in the past", "two slots at the same time"])
+def test_refused_slots_say_why_and_the_typed_times_stay(user, me, frozen, starts, error):
     incident = log(user)
-    response = me.post(url(incident, "reschedule_request", "slots"), {
-        "slot1-start": "2026-03-01T10:00", "slot1-time_zone": "Asia/Kolkata",
-        "slot2-start": "2026-03-05T09:30", "slot2-time_zone": "Asia/Kolkata",
-    })
+    response = me.post(url(incident, "reschedule_request", "slots"),
+                       slot_data(*((start, "Asia/Kolkata") for start in starts)))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "That time is already past" in page
-    assert 'value="2026-03-05T09:30"' in page
+    assert error in page
+    for start in starts:
+        assert page.count(f'value="{start}"') == starts.count(start)
+    assert not incident.reschedules.exists()
+
+
+def inputs(page: str) -> dict[str, str]:
+    """The name and value of every <input> on the page."""
+    found = {}
+    for tag in re.findall(r"<input\b[^>]*>", page):
+        name = re.search(r'\bname="([^"]*)"', tag)
+        value = re.search(r'\bvalue="([^"]*)"', tag)
+        if name:
+            found[html.unescape(name.group(1))] = html.unescape(value.group(1)) if value else ""
+    return found
+
+
+def test_the_times_asked_for_start_in_the_interviewers_zone(user, me, frozen):
+    incident = log(user)  # set in Asia/Kolkata; the interviewer is in Tokyo
+    incident.contacts.update(time_zone="Asia/Tokyo")
+    fields = inputs(me.get(url(incident, "reschedule_request")).content.decode())
+    # What the browser posts back: three slots, each in the interviewer's zone until changed,
+    # and the count of them.
+    assert {k: v for k, v in fields.items() if k.startswith("slots-")} == {
+        "slots-TOTAL_FORMS": "3", "slots-INITIAL_FORMS": "0",
+        "slots-MIN_NUM_FORMS": "2", "slots-MAX_NUM_FORMS": "3",
+        **{f"slots-{n}-{f}": "" for n in range(3) for f in ("start", "which")},
+        **{f"slots-{n}-time_zone": "Asia/Tokyo" for n in range(3)},
+    }
+
+
+def test_slots_refused_by_the_rules_show_why_and_keep_the_typed_times(user, me, frozen):
+    incident = log(user)
+    services.incident_close(incident=incident, outcome="moved_on", now=NOW)
+    kind, body = CASES["slots"]
+    response = me.post(url(incident, kind, "slots"), body)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "This incident is closed; reopen it to ask for a new time." in page
+    assert 'value="2026-03-04T19:30"' in page and 'value="2026-03-05T09:30"' in page
+    assert url(incident, kind, "slots") in post_actions(page)
     assert not incident.reschedules.exists()
 
 
@@ -734,11 +775,10 @@ def test_from_the_miss_to_a_recorded_apology_with_slots_in_a_few_posts(user, me,
     assert url(incident, "apology_email") in index
     first = me.get(url(incident, "apology_email")).content.decode()
     assert 'href="#ask-slots"' in first and 'id="ask-slots"' in first
-    me.post(url(incident, "apology_email", "slots"), {
-        "slot1-start": "2026-03-04T19:30", "slot1-time_zone": "Asia/Kolkata",
-        "slot2-start": "2026-03-05T09:30", "slot2-time_zone": "Asia/Kolkata",
-        "slot3-start": "2026-03-06T14:30", "slot3-time_zone": "Asia/Kolkata",
-    })
+    me.post(url(incident, "apology_email", "slots"), slot_data(
+        ("2026-03-04T19:30", "Asia/Kolkata"), ("2026-03-05T09:30", "Asia/Kolkata"),
+        ("2026-03-06T14:30", "Asia/Kolkata"),
+    ))
     page = me.get(url(incident, "apology_email"))
     body = textarea(page)
     assert body.count("(my time: ") == 3
@@ -780,16 +820,13 @@ def test_a_gracious_reply_to_a_decline_is_logged_and_the_incident_stays_closed(u
 
 def test_a_slot_that_happens_twice_asks_which_one_is_meant(user, me, frozen):
     incident = log(user)
-    data = {
-        "slot1-start": "2026-10-25T02:30", "slot1-time_zone": "Europe/Berlin",
-        "slot2-start": "2026-10-26T10:00", "slot2-time_zone": "Europe/Berlin",
-    }
+    data = slot_data(("2026-10-25T02:30", "Europe/Berlin"), ("2026-10-26T10:00", "Europe/Berlin"))
     response = me.post(url(incident, "reschedule_request", "slots"), data)
     assert response.status_code == 200
     assert "happens twice in Europe/Berlin" in response.content.decode()
     assert not incident.reschedules.exists()
     response = me.post(url(incident, "reschedule_request", "slots"),
-                       {**data, "slot1-which": "+01:00"})
+                       {**data, "slots-0-which": "+01:00"})
     assert response.status_code == 302
     first = incident.reschedules.get().slots.order_by("start").first()
     assert first.start == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)

@@ -24,7 +24,7 @@ from tests.web.conftest import log_incident, walked_incident
 from tracker.incidents import services
 from tracker.incidents.models import Contact, ProposedSlot, Reschedule
 from tracker.web import forms
-from tracker.web.forms import ZONE_LIST_ID
+from tracker.web.fields import ZONE_LIST_ID
 from tracker.web.templatetags.web_tags import form_key
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

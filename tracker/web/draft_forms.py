@@ -8,12 +8,8 @@ from django import forms
 
 from tracker.incidents.models import Contact, Outreach
 from tracker.messaging import composer
-from tracker.web.forms import (
-    ContactForm,
-    MaterialForm,
-    OneLineInputsMixin,
-    RescheduleRequestForm,
-)
+from tracker.web.fields import OneLineInputsMixin
+from tracker.web.forms import ContactForm, MaterialForm, SlotFormSet
 
 __all__ = [
     "ContactForm",
@@ -21,7 +17,7 @@ __all__ = [
     "MaterialForm",
     "NameForm",
     "RecruiterForm",
-    "RescheduleRequestForm",
+    "SlotFormSet",
     "TopicForm",
 ]
 

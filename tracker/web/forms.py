@@ -1,218 +1,32 @@
 """Forms of the person's UI. They validate and convert input; the views hand the cleaned data
-to a service. No form saves a model.
-
-A local time is always typed as a wall time plus an IANA zone and turned into an instant with
-`zones.resolve_local`: a time inside a spring-forward gap is refused with the gap named, and a
-time that happens twice asks which of the two is meant (the `which` radio, keyed by offset).
+to a service. No form saves a model. The fields they are built from (a zone, a wall time, the
+wall time + zone -> instant step) are in `fields`.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from tracker import zones
-from tracker.incidents.models import (
-    Contact,
-    Incident,
-    Outreach,
-    PromisedMaterial,
-    Reschedule,
+from tracker.incidents.models import Contact, Incident, Outreach, PromisedMaterial, Reschedule
+
+from .fields import (
+    MAX_YEAR,
+    MIN_YEAR,
+    ContactChoiceMixin,
+    OneLineInputsMixin,
+    WallTimeField,
+    ZonedTimeMixin,
+    ZoneField,
+    offset_label,
+    which_field,
 )
 
-# Beyond these years the zone arithmetic can overflow; nobody schedules an interview there.
-MIN_YEAR, MAX_YEAR = 2000, 2100
 # A missed interview is in the past; a little ahead is allowed for "I am going to miss it".
 LOG_AHEAD = timedelta(hours=12)
-WALL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
-ZONE_LIST_ID = "iana-zones"
-
-
-# '+02:00': the value of a `which` choice.
-offset_label = zones.format_offset
-
-
-def _lower_zone_map() -> dict[str, str]:
-    names = {name.lower(): name for name in zones.zone_names()}
-    names.update({name.lower().replace("_", " "): name for name in zones.zone_names()})
-    return names
-
-
-_ZONES_BY_LOWER: dict[str, str] | None = None
-
-
-def normalise_zone(value: str) -> str:
-    """'europe/berlin' or 'America/New York' -> the IANA spelling; unknown names unchanged."""
-    global _ZONES_BY_LOWER
-    if _ZONES_BY_LOWER is None:
-        _ZONES_BY_LOWER = _lower_zone_map()
-    return _ZONES_BY_LOWER.get(value.strip().lower(), value.strip())
-
-
-class ZoneField(forms.CharField):
-    """An IANA zone typed into a text box backed by a datalist of `zones.zone_choices()`."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 64)
-        kwargs.setdefault(
-            "widget",
-            forms.TextInput(
-                attrs={
-                    "list": ZONE_LIST_ID,
-                    "autocomplete": "off",
-                    "autocapitalize": "none",
-                    "spellcheck": "false",
-                    "placeholder": "e.g. Europe/Berlin",
-                }
-            ),
-        )
-        super().__init__(**kwargs)
-
-    def clean(self, value):
-        value = super().clean(value)
-        if not value:
-            return value
-        name = normalise_zone(value)
-        if not zones.is_zone(name):
-            raise ValidationError(
-                "“%(name)s” is not a time zone we know. Start typing a city and pick one from "
-                "the list, e.g. Europe/Berlin or America/New_York.",
-                code="unknown_zone",
-                params={"name": value},
-            )
-        return name
-
-
-class WallTimeField(forms.DateTimeField):
-    """A naive wall-clock date and time; the zone comes from a sibling ZoneField.
-
-    Django's DateTimeField would attach the server's zone; here the wall time stays naive until
-    `zones.resolve_local` gives it the zone the person chose.
-    """
-
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-    default_error_messages = {
-        "invalid": "Enter a date and time, e.g. 2026-03-02 14:30.",
-        "range": f"Enter a date between {MIN_YEAR} and {MAX_YEAR}.",
-    }
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("input_formats", WALL_FORMATS)
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if isinstance(value, datetime):
-            result = value.replace(tzinfo=None)
-        else:
-            text = str(value).strip()
-            result = None
-            for fmt in self.input_formats:
-                try:
-                    result = datetime.strptime(text, fmt)  # noqa: DTZ007 - a wall time
-                    break
-                except (TypeError, ValueError):
-                    continue
-            if result is None:
-                raise ValidationError(self.error_messages["invalid"], code="invalid")
-        if not MIN_YEAR <= result.year <= MAX_YEAR:
-            raise ValidationError(self.error_messages["range"], code="range")
-        return result
-
-
-# One-line values end up in email subjects, .ics lines and headers: no line break or other
-# control character (Django's CharField already refuses NUL).
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
-
-
-def no_control_characters(value: str) -> None:
-    if _CONTROL_CHARACTERS.search(value):
-        raise ValidationError(
-            "Line breaks and control characters are not allowed here.", code="control_character"
-        )
-
-
-class OneLineInputsMixin:
-    """Every text box of the form (a CharField on a TextInput: names, companies, subjects,
-    links, phones, zones) refuses line breaks and control characters."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field, forms.CharField) and isinstance(field.widget, forms.TextInput):
-                field.validators.append(no_control_characters)
-
-
-_ID = forms.IntegerField(min_value=1, max_value=2**63 - 1)
-
-
-def parse_id(raw) -> int | None:
-    """An object id from a query string or a hidden field, or None if it is not one. A bare
-    int() would raise on "²" (a digit to str.isdigit) or on 5,000 digits: a 500."""
-    try:
-        return _ID.clean(raw)
-    except ValidationError:
-        return None
-
-
-def wall_time_in(instant: datetime, zone: str) -> str:
-    """The value of a WallTimeField showing `instant` in `zone` (for initial data)."""
-    return instant.astimezone(zones.get_zone(zone)).strftime("%Y-%m-%dT%H:%M")
-
-
-class ZonedTimeMixin:
-    """Resolves one wall time + zone pair of a form into an aware UTC instant.
-
-    A form using it declares `wall_field`, `zone_field` and a `which` field (hidden until a
-    time turns out to be ambiguous), and calls `resolve_zoned()` from `clean()`.
-    """
-
-    wall_field = "start"
-    zone_field = "time_zone"
-
-    def resolve_zoned(self) -> datetime | None:
-        wall = self.cleaned_data.get(self.wall_field)
-        zone = self.cleaned_data.get(self.zone_field)
-        if wall is None or not zone:
-            return None
-        try:
-            return zones.resolve_local(wall, zone).astimezone(UTC)
-        except zones.NonexistentLocalTime as exc:
-            self.add_error(self.wall_field, str(exc))
-            return None
-        except zones.AmbiguousLocalTime as exc:
-            choices = [
-                (offset_label(c), self._which_label(c, i)) for i, c in enumerate(exc.choices)
-            ]
-            chosen = (self.data.get(self.add_prefix("which")) or "").strip()
-            self.fields["which"] = forms.ChoiceField(
-                label="Which one do you mean?",
-                choices=choices,
-                widget=forms.RadioSelect,
-                required=False,
-            )
-            # The hidden field's BoundField was cached while cleaning; render the radio instead.
-            self._bound_fields_cache.pop("which", None)
-            offsets = [value for value, _ in choices]
-            if chosen in offsets:
-                return exc.choices[offsets.index(chosen)].astimezone(UTC)
-            self.add_error("which", str(exc))
-            return None
-
-    @staticmethod
-    def _which_label(dt: datetime, index: int) -> str:
-        when = "the first time, before the clocks go back" if index == 0 else (
-            "the second time, after the clocks go back"
-        )
-        return f"{dt:%H:%M} {dt.tzname()} (UTC{offset_label(dt)}), {when}"
-
-
-def _which_field():
-    return forms.CharField(required=False, widget=forms.HiddenInput, max_length=6)
 
 
 class _IncidentFactsForm(OneLineInputsMixin, ZonedTimeMixin, forms.Form):
@@ -227,7 +41,7 @@ class _IncidentFactsForm(OneLineInputsMixin, ZonedTimeMixin, forms.Form):
     role = forms.CharField(max_length=120, label="Role you interviewed for")
     interview_at = WallTimeField(label="When the interview was (its local time)")
     interview_tz = ZoneField(label="Time zone the interview was set in")
-    which = _which_field()
+    which = which_field()
     candidate_tz = ZoneField(label="Your time zone")
     format = forms.ChoiceField(choices=Incident.Format.choices)
     cause = forms.ChoiceField(choices=Incident.Cause.choices, label="What happened")
@@ -238,11 +52,9 @@ class _IncidentFactsForm(OneLineInputsMixin, ZonedTimeMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        instant = self.resolve_zoned()
-        if instant is not None and instant > self.now + LOG_AHEAD:
-            self.add_error("interview_at", self.ahead_message)
-            instant = None
-        cleaned["interview_instant"] = instant
+        cleaned["interview_instant"] = self.resolve_zoned(
+            refuse=lambda t: self.ahead_message if t > self.now + LOG_AHEAD else ""
+        )
         return cleaned
 
     def service_kwargs(self) -> dict:
@@ -360,23 +172,6 @@ class ContactForm(OneLineInputsMixin, forms.Form):
         return {f: getattr(contact, f) for f in cls.base_fields}
 
 
-def _contact_choices(contacts) -> list[tuple[str, str]]:
-    return [("", "—")] + [(str(c.pk), str(c)) for c in contacts]
-
-
-class ContactChoiceMixin:
-    """A choice among the incident's own contacts, resolved from the list the view passed in
-    (prefetched), so another person's contact can never be picked."""
-
-    def _setup_contacts(self, contacts, field="contact"):
-        self._contacts = {str(c.pk): c for c in contacts}
-        self.fields[field].choices = _contact_choices(contacts)
-
-    def _contact(self, field="contact") -> Contact | None:
-        key = self.cleaned_data.get(field) or ""
-        return self._contacts.get(key)
-
-
 class OutreachForm(OneLineInputsMixin, ContactChoiceMixin, forms.Form):
     channel = forms.ChoiceField(choices=Outreach.Channel.choices, initial=Outreach.Channel.EMAIL)
     purpose = forms.ChoiceField(choices=Outreach.Purpose.choices, initial=Outreach.Purpose.APOLOGY)
@@ -416,7 +211,7 @@ class SlotForm(OneLineInputsMixin, ZonedTimeMixin, forms.Form):
 
     start = WallTimeField(label="Date and time")
     time_zone = ZoneField(label="Time zone")
-    which = _which_field()
+    which = which_field()
 
     def __init__(self, *args, now: datetime, optional: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -426,29 +221,22 @@ class SlotForm(OneLineInputsMixin, ZonedTimeMixin, forms.Form):
             self.fields["start"].required = False
             self.fields["time_zone"].required = False
 
-    def is_blank(self) -> bool:
-        return not (self.data.get(self.add_prefix("start")) or "").strip()
-
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("start") and not cleaned.get("time_zone") and "time_zone" not in self.errors:
             self.add_error("time_zone", "Say which time zone this time is in.")
-        instant = self.resolve_zoned()
-        if instant is not None and instant <= self.now:
-            self.add_error(
-                "start",
-                f"That time is already past ({zones.format_local(instant, cleaned['time_zone'])})"
-                ". Propose a time in the coming days.",
-            )
-            instant = None
-        cleaned["instant"] = instant
+        cleaned["instant"] = self.resolve_zoned(refuse=lambda t: (
+            f"That time is already past ({zones.format_local(t, cleaned['time_zone'])}). "
+            "Propose a time in the coming days." if t <= self.now else ""
+        ))
         return cleaned
 
 
 class BaseSlotFormSet(forms.BaseFormSet):
     """Two or three SlotForms under one <form>: `slots-0-start`, `slots-0-time_zone`,
     `slots-0-which`, ... and the management form. The first two slots are required, the third
-    may be left blank; every slot starts in `zone` (the zone the interview was set in)."""
+    may be left blank; every slot starts in `zone` (the zone the interview was set in, or the
+    interviewer's on the draft page)."""
 
     default_error_messages = {
         "too_few_forms": "Propose at least %(num)d times.",
@@ -525,46 +313,6 @@ SlotFormSet = forms.formset_factory(
 )
 
 
-class RescheduleRequestForm:
-    """The draft page's two or three slots (prefixes slot1, slot2, slot3; slot3 optional).
-    The incident page and the request page use SlotFormSet; this goes once the draft page
-    does too."""
-
-    PREFIXES = ("slot1", "slot2", "slot3")
-
-    def __init__(self, data=None, *, now: datetime, zone: str, initial_starts=()):
-        self.now = now
-        self.slots = []
-        for i, prefix in enumerate(self.PREFIXES):
-            initial = {"time_zone": zone}
-            if i < len(initial_starts):
-                initial["start"] = wall_time_in(initial_starts[i], zone)
-            self.slots.append(
-                SlotForm(data, prefix=prefix, now=now, optional=i >= 2, initial=initial)
-            )
-        self.non_field_errors: list[str] = []
-
-    def is_valid(self) -> bool:
-        ok = True
-        for form in self.slots:
-            if form.optional and form.is_blank():
-                continue
-            ok = form.is_valid() and ok
-        if ok:
-            starts = [start for start, _ in self.cleaned_slots()]
-            if len(set(starts)) != len(starts):
-                self.non_field_errors.append("Two proposed slots are the same time.")
-                ok = False
-        return ok
-
-    def cleaned_slots(self) -> list[tuple[datetime, str]]:
-        return [
-            (f.cleaned_data["instant"], f.cleaned_data["time_zone"])
-            for f in self.slots
-            if hasattr(f, "cleaned_data") and f.cleaned_data.get("instant")
-        ]
-
-
 class ReplyForm(forms.Form):
     reply = forms.ChoiceField(
         choices=[c for c in Reschedule.Reply.choices if c[0] != Reschedule.Reply.PENDING],
@@ -607,7 +355,7 @@ class ConfirmForm(OneLineInputsMixin, ContactChoiceMixin, ZonedTimeMixin, forms.
 
     start = WallTimeField(label="Date and time")
     time_zone = ZoneField(label="Time zone it was agreed in")
-    which = _which_field()
+    which = which_field()
     duration_minutes = forms.IntegerField(
         min_value=5, max_value=8 * 60, initial=45, label="Duration (minutes)"
     )
@@ -622,11 +370,9 @@ class ConfirmForm(OneLineInputsMixin, ContactChoiceMixin, ZonedTimeMixin, forms.
 
     def clean(self):
         cleaned = super().clean()
-        instant = self.resolve_zoned()
-        if instant is not None and instant <= self.now:
-            self.add_error("start", "That time is already past. Enter the time you agreed on.")
-            instant = None
-        cleaned["instant"] = instant
+        cleaned["instant"] = self.resolve_zoned(refuse=lambda t: (
+            "That time is already past. Enter the time you agreed on." if t <= self.now else ""
+        ))
         return cleaned
 
     def service_kwargs(self) -> dict:

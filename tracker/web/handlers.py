@@ -6,12 +6,15 @@ refuse or a value is bad, the form again with the message and what was typed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from tracker.incidents.services import TransitionRefused
 
@@ -68,6 +71,15 @@ def form_step(request, incident, *, form, call: Callable, success, anchor: str, 
                       **page)
 
 
+def incident_write(request, incident, service: Callable, now: datetime | None = None):
+    """The `call` of `form_step` for a service of the incident that takes the person, `now` and
+    the form's `service_kwargs()`."""
+    return lambda form: service(
+        incident=incident, actor=request.user, now=now or timezone.now(),
+        **form.service_kwargs(),
+    )
+
+
 def button_step(request, incident_pk: int, *, call: Callable, success, anchor: str):
     """The shape of every button: POST only (a GET goes to the incident page); a refusal is
     shown there as a message."""
@@ -81,3 +93,21 @@ def button_step(request, incident_pk: int, *, call: Callable, success, anchor: s
     return back(incident_pk, anchor)
 
 
+def button_view(fetch: Callable, service: Callable, *, on: str, anchor: str, success):
+    """The whole view of a button that needs nothing but the object it acts on: `fetch` it
+    (owner-scoped, a 404 for anyone else's), then `button_step` running
+    `service(<on>=it, actor=the person, now=now)`; `on` is "incident" or the name of an object
+    of one incident ("reschedule")."""
+
+    @require_http_methods(["GET", "POST"])
+    def view(request, pk):
+        obj = fetch(user=request.user, pk=pk)
+        return button_step(
+            request, obj.pk if on == "incident" else obj.incident_id, anchor=anchor,
+            call=lambda: service(**{on: obj}, actor=request.user, now=timezone.now()),
+            success=success,
+        )
+
+    view.__name__ = view.__qualname__ = service.__name__
+    view.__doc__ = f"The button running services.{service.__name__}."
+    return view

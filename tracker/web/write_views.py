@@ -1,6 +1,7 @@
 """The incident's small writes: contacts, outreach, the reschedule, the interview, the
 consolidate steps and closing. Each is the shape of `handlers.form_step` (a write with a form)
-or `handlers.button_step` (a button); the services get `now` from here.
+or `handlers.button_step` (a button; `handlers.button_view` is the whole view of one that needs
+only its object); the services get `now` from here.
 """
 
 from __future__ import annotations
@@ -15,7 +16,17 @@ from tracker.incidents import selectors, services
 from tracker.incidents.models import Reschedule
 
 from . import forms, presenter
-from .handlers import REFUSALS, back, button_step, form_step, posted, refusal
+from .fields import parse_id
+from .handlers import (
+    REFUSALS,
+    back,
+    button_step,
+    button_view,
+    form_step,
+    incident_write,
+    posted,
+    refusal,
+)
 
 # --- Contacts ------------------------------------------------------------------------------
 
@@ -37,7 +48,7 @@ def contact_add(request, pk):
 @require_http_methods(["GET", "POST"])
 def contact_edit(request, pk):
     contact = selectors.contact_get_for_user(user=request.user, pk=pk)
-    incident_pk = forms.parse_id(request.POST.get("incident") or request.GET.get("incident"))
+    incident_pk = parse_id(request.POST.get("incident") or request.GET.get("incident"))
     incident = None
     if incident_pk is not None:
         incident = selectors.incident_get_for_user(user=request.user, pk=incident_pk)
@@ -73,9 +84,7 @@ def outreach_add(request, pk):
     return form_step(
         request, incident, form=form, anchor="outreach", url_name="outreach_add",
         title="Record a call, voicemail, email or message",
-        call=lambda f: services.outreach_record(
-            incident=incident, actor=request.user, now=now, **f.service_kwargs()
-        ),
+        call=incident_write(request, incident, services.outreach_record, now),
         success=lambda outreach: f"Recorded: {outreach}.",
     )
 
@@ -162,49 +171,28 @@ def reschedule_confirm(request, pk):
         request, incident, form=form, anchor="confirm", url_name="reschedule_confirm",
         title="Confirm the new interview", zones=True,
         after=lambda _: back(incident.pk, "safeguards"),
-        call=lambda f: services.reschedule_confirm(
-            incident=incident, actor=request.user, now=now, **f.service_kwargs()
-        ),
+        call=incident_write(request, incident, services.reschedule_confirm, now),
         success="Confirmed. Work through the safeguards next.",
     )
 
 
-@require_http_methods(["GET", "POST"])
-def reschedule_cancel(request, pk):
-    reschedule = selectors.reschedule_get_for_user(user=request.user, pk=pk)
-    return button_step(
-        request, reschedule.incident_id, anchor="reschedule",
-        call=lambda: services.reschedule_cancel(
-            reschedule=reschedule, actor=request.user, now=timezone.now()
-        ),
-        success="Called off. Its reminders are cancelled.",
-    )
+reschedule_cancel = button_view(
+    selectors.reschedule_get_for_user, services.reschedule_cancel, on="reschedule",
+    anchor="reschedule", success="Called off. Its reminders are cancelled.",
+)
 
 
 # --- Simple steps --------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-def interview_attended(request, pk):
-    incident = selectors.incident_get_for_user(user=request.user, pk=pk)
-    return button_step(
-        request, incident.pk, anchor="thank-you",
-        call=lambda: services.interview_attended(
-            incident=incident, actor=request.user, now=timezone.now()
-        ),
-        success="Well done. Send the thank-you note today.",
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def incident_reopen(request, pk):
-    incident = selectors.incident_get_for_user(user=request.user, pk=pk)
-    return button_step(
-        request, incident.pk, anchor="", success="Reopened.",
-        call=lambda: services.incident_reopen(
-            incident=incident, actor=request.user, now=timezone.now()
-        ),
-    )
+interview_attended = button_view(
+    selectors.incident_get_for_user, services.interview_attended, on="incident",
+    anchor="thank-you", success="Well done. Send the thank-you note today.",
+)
+incident_reopen = button_view(
+    selectors.incident_get_for_user, services.incident_reopen, on="incident", anchor="",
+    success="Reopened.",
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -215,9 +203,7 @@ def thank_you(request, pk):
     return form_step(
         request, incident, form=form, anchor="thank-you", url_name="thank_you",
         title="Thank-you note sent",
-        call=lambda f: services.thank_you_sent(
-            incident=incident, actor=request.user, now=timezone.now(), **f.service_kwargs()
-        ),
+        call=incident_write(request, incident, services.thank_you_sent),
         success="Thank-you note recorded.", after=lambda _: back(incident.pk, "materials"),
     )
 

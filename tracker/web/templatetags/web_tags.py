@@ -10,7 +10,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 
 from tracker import zones
-from tracker.web.forms import ZONE_LIST_ID
+from tracker.web.fields import ZONE_LIST_ID
 
 register = template.Library()
 
