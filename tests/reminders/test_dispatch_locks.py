@@ -13,7 +13,8 @@ import time_machine
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connection
 
-from tests.scenarios import OTHER_START, START, confirm, confirmed, reminders_by_kind
+from tests import scenarios
+from tests.scenarios import OTHER_START, START, confirm, notices_sent, reminders_by_kind
 from tracker.incidents.models import Reschedule
 from tracker.incidents.phases import TransitionRefused
 from tracker.reminders import dispatch
@@ -54,6 +55,11 @@ def slow(settings):
     SlowBackend.sending = threading.Event()
     SlowBackend.done_at = None
     return SlowBackend
+
+
+def confirmed(owner):
+    """Confirmed, its confirmation notice already sent: the batch is the 1 h reminder alone."""
+    return notices_sent(scenarios.confirmed(owner))
 
 
 def _dispatch_in_a_thread(token, ids, results):
