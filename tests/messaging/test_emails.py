@@ -48,12 +48,9 @@ def test_24h_reminder_has_both_zones_the_link_the_next_step_and_an_ics(user):
         assert "tech check" in part
     assert m.extra_headers["Message-ID"] == r.message_id
     assert m.to == [user.email] and m.cc == []
-    (name, content, mimetype), = m.attachments
-    assert name == "interview.ics" and mimetype == "text/calendar; method=PUBLISH"
-    cal = Calendar.from_ical(content)
-    assert [c.name for c in cal.subcomponents] == ["VEVENT"]
-    # Written at the send time: the 24 h alarm is now, so only the 1 h and 15 min are left.
-    assert len(cal.walk("VALARM")) == 2
+    # The invite went with the confirmation; the reminder links to the calendar file.
+    assert m.attachments == []
+    assert f"http://127.0.0.1:8000/incidents/{incident.pk}/interview.ics" in m.body
 
 
 def test_24h_reminder_never_copies_the_partner_who_has_not_accepted(user):
@@ -71,7 +68,7 @@ def test_1h_reminder_says_tech_check_now_and_join_early(user):
     assert m.subject.startswith("In 1 hour: Backend engineer interview with Acme")
     assert "starts in 1 hour." in m.body
     assert "tech check now" in m.body and "Join 10–15 minutes early" in m.body
-    assert len(m.attachments) == 1
+    assert m.attachments == []
 
 
 def test_onsite_reminders_talk_about_the_route_and_the_place(user):
@@ -148,7 +145,7 @@ def test_reminder_mime_reads_back_with_its_headers_and_parts_and_no_defects(user
     incident = confirmed(user)
     incident.company = "Überlange Firma GmbH & Co. KG, Abteilung für " + "sehr " * 10
     incident.save()
-    for kind in (K.BEFORE_24H, K.BEFORE_1H):
+    for kind in (K.INTERVIEW_CONFIRMED, K.BEFORE_24H, K.BEFORE_1H):
         r, m = message_for(incident, kind)
         assert isinstance(m, EmailMultiAlternatives)
         raw = m.message().as_bytes(linesep="\r\n")
@@ -175,52 +172,56 @@ def test_reminder_mime_reads_back_with_its_headers_and_parts_and_no_defects(user
         assert msg["X-Tracker-Reminder"] == f"{r.pk} {kind} v{r.version}"
         assert msg["List-Unsubscribe"].startswith("<http://127.0.0.1:8000/reminders/unsub")
         assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-        assert msg.get_content_type() == "multipart/mixed"
         leaves = [p for p in msg.walk() if not p.is_multipart()]
-        assert [p.get_content_type() for p in leaves] == [
-            "text/plain", "text/html", "text/calendar"]
-        text, html, ics = leaves
+        text, html = leaves[:2]
         assert text.get_content().replace("\r\n", "\n") == m.body
         assert html.get_content().replace("\r\n", "\n").rstrip("\n") == html_of(m).rstrip("\n")
-        assert ics.get_filename() == "interview.ics"
+        if kind != K.INTERVIEW_CONFIRMED:
+            assert msg.get_content_type() == "multipart/alternative"
+            assert [p.get_content_type() for p in leaves] == ["text/plain", "text/html"]
+            continue
+        assert msg.get_content_type() == "multipart/mixed"
+        assert [p.get_content_type() for p in leaves] == [
+            "text/plain", "text/html", "text/calendar", "text/calendar"]
+        invite, ics = leaves[2:]
+        assert ics.get_filename() == "interview.ics" and invite.get_filename() is None
         (_, content, _), = m.attachments
         if isinstance(content, bytes):
             content = content.decode()
         # A text part's line breaks are the wire's: compare line by line.
         assert ics.get_content().splitlines() == content.splitlines()
+        assert invite.get_content() == ics.get_content()
         (event,) = Calendar.from_ical(ics.get_content()).walk("VEVENT")
         assert str(event["SUMMARY"]) == f"Interview: Backend engineer at {incident.company}"
 
 
 def test_reminder_mime_parts_have_distinct_boundaries_absent_from_the_parts(user):
     incident = confirmed(user)
-    _, m = message_for(incident, K.BEFORE_24H)
+    _, m = message_for(incident, K.INTERVIEW_CONFIRMED)
     msg = parsed(m)
     assert all(not p.defects for p in msg.walk())
     boundaries = [p.get_boundary() for p in msg.walk() if p.is_multipart()]
     assert len(boundaries) == len(set(boundaries)) == 2
     leaves = [p for p in msg.walk() if not p.is_multipart()]
-    assert [p.get_content_type() for p in leaves] == ["text/plain", "text/html", "text/calendar"]
+    assert [p.get_content_type() for p in leaves] == [
+        "text/plain", "text/html", "text/calendar", "text/calendar"]
     for p in leaves:
         assert not any(b.encode() in p.get_payload(decode=True) for b in boundaries)
     assert leaves[0].get_payload(decode=True).decode().replace("\r\n", "\n") == m.body
 
 
-def test_a_reminders_ics_is_a_file_to_import_and_a_notices_is_an_invite(user):
+def test_only_the_notices_carry_the_invite_and_it_is_a_request_or_a_cancel(user):
     incident = confirmed(user)
-    _, m = message_for(incident, K.BEFORE_1H)
-    (ics,) = [p for p in parsed(m).walk() if p.get_content_type() == "text/calendar"]
-    assert not ics.defects
-    assert ics.get_params() == [("text/calendar", ""), ("charset", "utf-8"),
-                                ("method", "PUBLISH")]
-    assert ics.get_filename() == "interview.ics"
+    for kind in (K.BEFORE_24H, K.BEFORE_1H, K.THANK_YOU):
+        _, m = message_for(incident, kind)
+        assert [p for p in parsed(m).walk() if p.get_content_type() == "text/calendar"] == []
     _, n = message_for(incident, K.INTERVIEW_CONFIRMED)
     msg = parsed(n)
     parts = [p for p in msg.walk() if p.get_content_type() == "text/calendar"]
     # The invite a mail client acts on (the last alternative of the body), and the file.
     assert [(p.get_filename(), p.get_param("method")) for p in parts] == [
         (None, "REQUEST"), ("interview.ics", "REQUEST")]
+    assert all(p.get_param("charset") == "utf-8" and not p.defects for p in parts)
     alternative = next(p for p in msg.walk() if p.get_content_type() == "multipart/alternative")
     assert [p.get_content_type() for p in alternative.iter_parts()] == [
         "text/plain", "text/html", "text/calendar"]
-    assert parts[0].get_content() == parts[1].get_content()

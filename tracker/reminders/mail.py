@@ -23,12 +23,14 @@ from . import planning
 from .models import Reminder, thread_id_for
 from .unsubscribe import unsubscribe_url
 
-# The kinds that carry the interview as an .ics: the notices as an invite (REQUEST, or CANCEL
-# for a call-off) a mail client acts on, the reminders as a file to import (PUBLISH).
+# The kinds that carry the interview as an .ics: the notices, as an invite (REQUEST, or CANCEL
+# for a call-off) a mail client acts on. Only they do, so every copy that leaves outranks the one
+# before it (a reminder repeating the current SEQUENCE would not); the reminders link to the
+# calendar file instead.
 INVITE_KINDS = (
     planning.INTERVIEW_CONFIRMED, planning.INTERVIEW_MOVED, planning.INTERVIEW_CHANGED,
 )
-ICS_KINDS = (planning.BEFORE_24H, planning.BEFORE_1H, planning.TEST)
+LINK_KINDS = (planning.BEFORE_24H, planning.BEFORE_1H, planning.TEST)
 THANK_YOU_KINDS = (planning.THANK_YOU, planning.THANK_YOU_LAST_CALL)
 
 
@@ -118,8 +120,6 @@ def reminder_mail(row: Reminder, situation: Situation, *, now: datetime | None =
         copy = calendar_copy(situation, now=now, method=calendar.REQUEST)
         if copy is not None:
             cal = emails.CalendarPart(*copy)
-    elif kind in ICS_KINDS and interview is not None:
-        cal = emails.CalendarPart(*calendar_copy(situation, now=now))
     unsubscribe = ""
     if kind == planning.PARTNER_BEFORE_24H:
         # The partner's own email: to their accepted address, with their own stop link.
@@ -152,7 +152,7 @@ def reminder_mail(row: Reminder, situation: Situation, *, now: datetime | None =
         unsubscribe_url=unsubscribe,
         thread_id=thread_id_for(incident.pk),
         ics_url=emails.absolute(reverse("incident_ics", args=[incident.pk]))
-        if cal is not None else "",
+        if cal is not None or (kind in LINK_KINDS and interview is not None) else "",
     )
 
 
