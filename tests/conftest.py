@@ -37,6 +37,17 @@ def _email_in_memory(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits (django-allauth's and tracker/accounts/limits.py) count in the cache: each
+    test starts from zero, as ids and the frozen clock repeat from test to test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Argon2 is deliberately slow; tests/deploy checks production uses it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -38,6 +38,19 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
 
     @factory.post_generation
+    def email_verified(obj, create, extracted, **kwargs):
+        """Accounts made here have confirmed their address (django-allauth's EmailAddress),
+        as every account must before its first login; email_verified=False for one that has
+        not (no reminder goes to it)."""
+        if create and obj.email:
+            from allauth.account.models import EmailAddress
+
+            EmailAddress.objects.create(
+                user=obj, email=obj.email.lower(), primary=True,
+                verified=True if extracted is None else bool(extracted),
+            )
+
+    @factory.post_generation
     def profile_zone(obj, create, extracted, **kwargs):
         if create:
             obj.profile.time_zone = extracted or "America/Chicago"

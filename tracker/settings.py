@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    # Accounts (issue 12): sign-up, login by email, verification, reset, email change.
+    "allauth",
+    "allauth.account",
     "csp",
     "tracker.accounts",
     "tracker.incidents",
@@ -86,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -139,25 +143,80 @@ PASSWORD_HASHERS = [
 
 # Login throttling (django-axes): its backend refuses a locked-out login before the password is
 # checked. It needs the request: call authenticate(request, ...), or force_login in tests.
+# Then django-allauth's backend (login by email) and Django's (the admin's login by username).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=60))
+# Short, and the lockout page offers a password reset, which clears the lockout (issue 12).
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=15))
 # Each item locks on its own; "username+ip_address" locks that pair only, so one person cannot
-# lock another out from elsewhere. Behind a proxy REMOTE_ADDR is the proxy: prefer "username".
+# lock another out from elsewhere. The address is the real client's (TRUSTED_PROXIES below).
 AXES_LOCKOUT_PARAMETERS = [
     item.split("+") if "+" in item else item
     for item in env.list("AXES_LOCKOUT_PARAMETERS", default=["username+ip_address"])
 ]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_TEMPLATE = "account/locked_out.html"
+# The login is an email on the site's form, a username on the admin's: one name for both.
+AXES_USERNAME_CALLABLE = "tracker.accounts.throttling.login_name"
+AXES_CLIENT_IP_CALLABLE = "tracker.client_ip.client_ip"
+# The addresses (or networks) of the proxies in front of the app, e.g. the compose TLS proxy:
+# only a request from one of them has its X-Forwarded-For read. Empty: REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# django-allauth: log in by email, a verified address before the first login, one account per
+# address (case-insensitive), no answer that tells whether an address has an account. Its rate
+# limits stay on, but for failed logins, which django-axes counts (one counter, not two).
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # a link scanner's GET must not confirm
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+ACCOUNT_LOGOUT_REDIRECT_URL = "login"
+ACCOUNT_SESSION_REMEMBER = True  # as before: the session lasts its two weeks
+ACCOUNT_ADAPTER = "tracker.accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {
+    "signup": "tracker.accounts.forms.SignUpForm",
+    "login": "tracker.accounts.forms.LoginForm",
+    "reset_password": "tracker.accounts.forms.ResetPasswordForm",
+}
+ACCOUNT_RATE_LIMITS = {"login_failed": False}
+
+# The cache: rate limits (allauth's and ours). Redis in production (CACHE_URL, or REDIS_URL's
+# server), this process's memory by default.
+if env.str("CACHE_URL", default=""):
+    CACHES = {"default": env.cache_url("CACHE_URL")}
+elif env.str("REDIS_URL", default=""):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": env.str("REDIS_URL")}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Limits on every email a person can make us send, and on incidents created, per day (issue
+# 12): (per account, per recipient address). Over a limit the person is told, and it is logged.
+SEND_LIMITS = {
+    "test_reminder": (env.int("LIMIT_TEST_REMINDERS_PER_DAY", default=5),) * 2,
+    "partner_invitation": (env.int("LIMIT_PARTNER_INVITATIONS_PER_DAY", default=3),) * 2,
+    "verification": (env.int("LIMIT_VERIFICATION_EMAILS_PER_DAY", default=5),) * 2,
+    "password_reset": (env.int("LIMIT_PASSWORD_RESETS_PER_DAY", default=5),) * 2,
+    "incident": (env.int("LIMIT_INCIDENTS_PER_DAY", default=20), 0),
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

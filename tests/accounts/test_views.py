@@ -1,32 +1,30 @@
-"""Sign-up, profile, log in/out, password change and reset, through the pages."""
+"""Sign-up, email confirmation, profile, log in/out, password change and reset, through the
+pages (django-allauth's views with the tracker's templates and forms)."""
 
 import re
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from tests.accounts.helpers import (
+    PASSWORD,
+    confirm_email,
+    last_mail_to,
+    links_in,
+    log_in,
+    reset_link,
+    sign_up_data,
+)
 from tests.factories import UserFactory
 from tracker.accounts.forms import REMINDER_KINDS
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a quite different staple 42"
-
-
-def sign_up_data(**overrides):
-    data = {
-        "username": "maria",
-        "email": "maria@example.com",
-        "password1": "plum tree harbour 71",
-        "password2": "plum tree harbour 71",
-        "time_zone": "Europe/Berlin",
-    }
-    data.update(overrides)
-    return data
 
 
 def profile_data(**overrides):
@@ -59,26 +57,48 @@ def test_sign_up_page_is_reachable_logged_out_and_preselects_utc(client):
     assert "<script>" not in html  # no inline script: the page must pass a strict CSP
 
 
-def test_sign_up_creates_the_account_logs_in_and_goes_to_the_dashboard(client):
+def test_sign_up_creates_an_unconfirmed_account_and_mails_a_confirmation_link(client):
     response = client.post(reverse("signup"), sign_up_data())
 
     assert response.status_code == 302
-    assert response.url == reverse("dashboard")
-    user = get_user_model().objects.get(username="maria")
-    assert user.email == "maria@example.com"
+    assert response.url == reverse("account_email_verification_sent")
+    user = get_user_model().objects.get(email="maria@example.com")
     assert user.check_password("plum tree harbour 71")
     assert user.profile.time_zone == "Europe/Berlin"
-    assert int(client.session["_auth_user_id"]) == user.pk
-    assert client.get(reverse("profile")).status_code == 200
+    address = EmailAddress.objects.get(user=user)
+    assert (address.email, address.primary, address.verified) == ("maria@example.com", True, False)
+    # Not logged in until the address is confirmed.
+    assert "_auth_user_id" not in client.session
+    message = last_mail_to("maria@example.com")
+    assert message.subject == "Confirm your email address for the interview tracker"
+    assert any("/accounts/confirm-email/" in u for u in links_in(message))
+
+
+def test_the_confirmation_link_asks_then_confirms_and_logs_in(client):
+    client.post(reverse("signup"), sign_up_data())
+    link = next(u for u in links_in(last_mail_to("maria@example.com")) if "confirm-email" in u)
+
+    # Opening the link (or a mail scanner opening it) confirms nothing.
+    page = client.get(link)
+    assert page.status_code == 200
+    assert "Confirm" in page.content.decode()
+    assert not EmailAddress.objects.get(email="maria@example.com").verified
+
+    response = client.post(link)
+    assert response.status_code == 302
+    assert EmailAddress.objects.get(email="maria@example.com").verified
+    user = get_user_model().objects.get(email="maria@example.com")
+    assert client.session["_auth_user_id"] == str(user.pk)
 
 
 def test_sign_up_then_profile_edit_end_to_end(client):
     client.post(reverse("signup"), sign_up_data())
-    response = client.post(reverse("profile"), profile_data(), follow=True)
+    confirm_email(client, "maria@example.com")
+    response = client.post(reverse("profile"), profile_data(partner_email=""), follow=True)
 
     assert response.status_code == 200
     assert "Profile saved." in response.content.decode()
-    profile = get_user_model().objects.get(username="maria").profile
+    profile = get_user_model().objects.get(email="maria@example.com").profile
     assert profile.full_name == "Maria Lopez"
     assert profile.time_zone == "America/Chicago"
 
@@ -89,19 +109,18 @@ def test_sign_up_with_an_unknown_zone_rerenders_with_a_message_and_keeps_the_inp
 
     assert response.status_code == 200
     assert "“Mars/Olympus_Mons” is not a known IANA time zone" in html
-    assert 'value="maria"' in html
     assert 'value="maria@example.com"' in html
     assert _selected_zone(html) == "Mars/Olympus_Mons"
     assert 'data-zone-guess="keep"' in html
-    assert not get_user_model().objects.filter(username="maria").exists()
+    assert not get_user_model().objects.filter(email="maria@example.com").exists()
 
 
 def test_sign_up_refuses_mismatched_passwords(client):
     response = client.post(reverse("signup"), sign_up_data(password2="something else 99"))
 
     assert response.status_code == 200
-    assert "The two password fields didn’t match." in response.content.decode()
-    assert not get_user_model().objects.filter(username="maria").exists()
+    assert "You must type the same password each time." in response.content.decode()
+    assert not get_user_model().objects.filter(email="maria@example.com").exists()
 
 
 def test_sign_up_refuses_a_weak_password(client):
@@ -112,32 +131,17 @@ def test_sign_up_refuses_a_weak_password(client):
     assert "This password is too common." in response.content.decode()
 
 
-def test_sign_up_refuses_a_username_taken_in_another_case(client):
-    UserFactory(username="maria")
-    response = client.post(reverse("signup"), sign_up_data(username="MARIA",
-                                                           email="other@example.com"))
-
-    assert response.status_code == 200
-    assert "A user with that username already exists." in response.content.decode()
-    assert get_user_model().objects.count() == 1
-
-
-def test_sign_up_refuses_an_email_already_in_use(client):
+def test_sign_up_with_an_address_in_use_answers_as_for_a_new_one(client):
+    """Enumeration prevention: the page is the same; the owner of the address gets an email
+    saying someone tried to sign up with it; no second account."""
     UserFactory(username="first", email="maria@example.com")
-    response = client.post(reverse("signup"), sign_up_data(email="Maria@Example.com"))
+    mail.outbox.clear()
+    taken = client.post(reverse("signup"), sign_up_data(email="Maria@Example.com"))
+    fresh = Client().post(reverse("signup"), sign_up_data(email="new@example.com"))
 
-    assert response.status_code == 200
-    assert "An account already uses this email address." in response.content.decode()
-    assert not get_user_model().objects.filter(username="maria").exists()
-
-
-def test_sign_up_refuses_an_over_long_username_and_keeps_the_rest(client):
-    response = client.post(reverse("signup"), sign_up_data(username="m" * 151))
-    html = response.content.decode()
-
-    assert response.status_code == 200
-    assert "Ensure this value has at most 150 characters" in html
-    assert 'value="maria@example.com"' in html
+    assert (taken.status_code, taken.url) == (fresh.status_code, fresh.url)
+    assert get_user_model().objects.filter(email__iexact="maria@example.com").count() == 1
+    assert last_mail_to("maria@example.com").subject == "Your interview tracker account"
 
 
 def test_sign_up_without_csrf_token_is_refused():
@@ -145,7 +149,7 @@ def test_sign_up_without_csrf_token_is_refused():
     response = client.post(reverse("signup"), sign_up_data())
 
     assert response.status_code == 403
-    assert not get_user_model().objects.filter(username="maria").exists()
+    assert not get_user_model().objects.filter(email="maria@example.com").exists()
 
 
 def test_signed_in_person_opening_sign_up_goes_to_the_dashboard(user_client):
@@ -191,7 +195,9 @@ def test_profile_saves_every_field_and_stores_the_kinds_turned_off(user_client, 
     assert user.profile.phone == "+49 30 1234567"
     assert user.profile.time_zone == "America/Chicago"
     assert user.profile.partner_email == "sam@example.org"
-    assert user.profile.reminders_off == sorted(set(REMINDER_KINDS) - {"before_24h", "before_1h"})
+    assert user.profile.reminders_off == sorted(
+        k for k in REMINDER_KINDS if k not in ("before_24h", "before_1h")
+    )
     assert not user.profile.wants("first_hour")
     assert user.profile.wants("before_24h")
 
@@ -202,7 +208,7 @@ def test_profile_with_every_reminder_unticked_turns_them_all_off(user_client, us
     user_client.post(reverse("profile"), data)
 
     user.profile.refresh_from_db()
-    assert len(user.profile.reminders_off) == len(REMINDER_KINDS)
+    assert sorted(user.profile.reminders_off) == sorted(REMINDER_KINDS)
 
 
 def test_profile_with_an_unknown_zone_rerenders_with_a_message_and_keeps_the_input(
@@ -265,26 +271,44 @@ def test_login_page_is_reachable_logged_out_and_links_to_sign_up_and_reset(clien
     assert reverse("password_reset") in html
 
 
-def test_login_with_the_right_password_goes_to_the_dashboard(client, user):
-    response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
+def test_login_with_the_email_and_the_right_password_goes_to_the_dashboard(client, user):
+    response = log_in(client, user.email.upper())
 
     assert response.status_code == 302
     assert response.url == reverse("dashboard")
     assert int(client.session["_auth_user_id"]) == user.pk
 
 
-def test_login_with_a_wrong_password_rerenders_with_a_message(client, user):
-    response = client.post(reverse("login"), {"username": user.username, "password": "nope"})
+def test_login_by_username_is_not_offered(client, user):
+    response = log_in(client, user.username)
 
     assert response.status_code == 200
-    assert "Please enter a correct username and password." in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_login_with_a_wrong_password_rerenders_with_a_message(client, user):
+    response = log_in(client, user.email, "nope")
+
+    assert response.status_code == 200
+    assert "The email address and/or password you specified are not correct." in (
+        response.content.decode())
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_with_an_unconfirmed_address_mails_a_link_instead(client):
+    user = UserFactory(email_verified=False)
+    mail.outbox.clear()
+    response = log_in(client, user.email)
+
+    assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
+    assert "_auth_user_id" not in client.session
+    assert any("confirm-email" in u for u in links_in(last_mail_to(user.email)))
 
 
 def test_login_follows_next_to_the_page_asked_for(client, user):
     response = client.post(
-        reverse("login"),
-        {"username": user.username, "password": PASSWORD, "next": reverse("profile")},
+        reverse("login"), {"login": user.email, "password": PASSWORD, "next": reverse("profile")}
     )
 
     assert response.url == reverse("profile")
@@ -305,26 +329,42 @@ def test_logout_by_post_ends_the_session_and_goes_to_login(user_client):
 def test_password_change_needs_the_old_password_and_keeps_the_person_logged_in(user_client, user):
     response = user_client.post(
         reverse("password_change"),
-        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        {"oldpassword": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
     )
 
     assert response.status_code == 302
-    assert response.url == reverse("password_change_done")
+    assert response.url == reverse("profile")
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
-    assert user_client.get(reverse("password_change_done")).status_code == 200
+    assert user_client.get(reverse("profile")).status_code == 200
 
 
 def test_password_change_with_a_wrong_old_password_rerenders_with_a_message(user_client, user):
     response = user_client.post(
         reverse("password_change"),
-        {"old_password": "wrong", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        {"oldpassword": "wrong", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
     )
 
     assert response.status_code == 200
-    assert "Your old password was entered incorrectly." in response.content.decode()
+    assert "Please type your current password." in response.content.decode()
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
+
+
+# Email change
+
+
+def test_changing_the_email_keeps_the_old_one_until_the_new_one_is_confirmed(user_client, user):
+    old = user.email
+    response = user_client.post(reverse("account_email"),
+                                {"email": "maria.new@example.com", "action_add": ""})
+    assert response.status_code == 302
+    assert EmailAddress.objects.get(user=user, primary=True).email == old
+    from tracker.accounts.selectors import reminder_address
+
+    assert reminder_address(user) == old
+    confirm_email(user_client, "maria.new@example.com")
+    assert reminder_address(user) == "maria.new@example.com"
 
 
 # Password reset
@@ -334,21 +374,19 @@ def test_password_reset_mails_a_working_link_to_a_known_address(client, user):
     response = client.post(reverse("password_reset"), {"email": user.email})
 
     assert response.status_code == 302
-    assert response.url == reverse("password_reset_done")
+    assert response.url == reverse("account_reset_password_done")
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [user.email]
     assert message.subject == "Reset your password for the interview tracker"
     assert "\n" not in message.subject
-    link = re.search(r"http://testserver(/accounts/reset/\S+/)", message.body).group(1)
-    assert user.username in message.body
 
     # The link leads to the form for a new password, and the new password works.
-    form_page = client.get(link, follow=True)
+    form_page = client.get(reset_link(user.email), follow=True)
     assert "Choose a new password" in form_page.content.decode()
     done = client.post(
         form_page.redirect_chain[-1][0],
-        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
         follow=True,
     )
     assert "Your new password is set" in done.content.decode()
@@ -370,22 +408,23 @@ def test_password_reset_answers_the_same_for_an_unknown_address(client, user):
 
 def test_a_used_reset_link_says_it_no_longer_works(client, user):
     client.post(reverse("password_reset"), {"email": user.email})
-    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+    link = reset_link(user.email)
     page = client.get(link, follow=True)
     client.post(page.redirect_chain[-1][0],
-                {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+                {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
 
-    again = client.get(link, follow=True)
+    again = Client().get(link, follow=True)
     assert "This link no longer works" in again.content.decode()
 
 
 # Content-Security-Policy: no inline script or style on the account pages
 
 
-@pytest.mark.parametrize("name", ["signup", "login", "password_reset", "password_reset_done",
-                                  "profile", "password_change", "password_change_done"])
+@pytest.mark.parametrize("name", ["signup", "login", "password_reset",
+                                  "account_reset_password_done", "profile", "password_change",
+                                  "account_email", "account_email_verification_sent"])
 def test_account_pages_carry_no_inline_script_or_style(client, user, name):
-    if name.startswith(("profile", "password_change")):
+    if name in ("profile", "password_change", "account_email"):
         client.force_login(user)
     response = client.get(reverse(name))
     html = response.content.decode()

@@ -1,5 +1,5 @@
-"""The log-in and sign-up pages in a real browser: they load clean under the CSP, and the log-in
-form works with the keyboard alone."""
+"""The log-in and sign-up pages in a real browser (django-allauth's views, log in by email):
+they load clean under the CSP, and the log-in form works with the keyboard alone."""
 
 import pytest
 from django.urls import reverse
@@ -47,8 +47,8 @@ def test_login_form_can_be_filled_and_submitted_by_keyboard_alone(page):
     user = UserFactory()
     page.goto(reverse("login"))
 
-    tab_to(page, "input[name=username]")
-    page.keyboard.type(user.username)
+    tab_to(page, "input[name=login]")
+    page.keyboard.type(user.email)
     page.keyboard.press("Tab")
     assert page.locator("input[name=password]").evaluate("el => el === document.activeElement")
     page.keyboard.type(PASSWORD)
@@ -66,8 +66,8 @@ def test_a_wrong_password_by_keyboard_shows_the_form_again_with_a_message(page):
     user = UserFactory()
     page.goto(reverse("login"))
 
-    tab_to(page, "input[name=username]")
-    page.keyboard.type(user.username)
+    tab_to(page, "input[name=login]")
+    page.keyboard.type(user.email)
     page.keyboard.press("Tab")
     page.keyboard.type("not the password")
     with page.expect_navigation():
@@ -75,7 +75,7 @@ def test_a_wrong_password_by_keyboard_shows_the_form_again_with_a_message(page):
 
     assert page.url.endswith(reverse("login"))
     assert page.locator(".alert-danger, .invalid-feedback, .errorlist").first.is_visible()
-    assert page.locator("input[name=username]").input_value() == user.username
+    assert page.locator("input[name=login]").input_value() == user.email
 
 
 # The watcher itself: an inline script or style attribute added to a page is blocked by the

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core import mail
 from django.urls import reverse
 from icalendar import Calendar
 
@@ -57,15 +58,23 @@ def _journey(page, journey, clock, start):
 
     with step(journey, "sign up"):
         page.goto(reverse("signup"))
-        page.get_by_label("Username").fill("alex")
-        page.get_by_label("Email").fill("alex@example.com")
+        page.get_by_label(exactly("Email")).fill("alex@example.com")
         page.get_by_label(exactly("Password")).fill(PASSWORD)
-        page.get_by_label("Password confirmation").fill(PASSWORD)
+        page.get_by_label("Password (again)").fill(PASSWORD)
         # The browser runs in Chicago; the page picks that zone up by itself.
         assert page.get_by_label("Your time zone").input_value() == "America/Chicago"
         page.get_by_role("button", name="Sign up").click()
+        page.wait_for_url(re.compile(r"/accounts/confirm-email/$"))
+        assert page.get_by_role("heading", name="Check your inbox").is_visible()
+
+    with step(journey, "confirm the email address"):
+        # The live server runs in this process: its email is in the test's outbox.
+        (message,) = [m for m in mail.outbox if m.to == ["alex@example.com"]]
+        link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", message.body)
+        page.goto(link.group(1))
+        page.get_by_role("button", name="Confirm").click()
         page.wait_for_url(re.compile(r"/$"))
-        expect_message(page, "Your account is ready")
+        expect_message(page, "You have confirmed alex@example.com")
 
     with step(journey, "log the missed interview"):
         page.get_by_role("main").get_by_role("link", name="I missed an interview").click()

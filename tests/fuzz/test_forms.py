@@ -54,14 +54,20 @@ FUZZ = settings(
 INCIDENT_KEYS = ("incident", "confirmed_incident", "bare", "attended", "closed")
 # Redirects that carry no message, by design: the page they lead to says what happened.
 SILENT_REDIRECTS = {"logout", "login", "admin:login", "password_reset", "password_change",
-                    "password_reset_confirm", "signup"}
+                    "password_reset_confirm", "signup",
+                    # django-allauth's (issue 12): the page they lead to says what happened.
+                    "account_email", "account_reset_password_from_key", "account_confirm_email",
+                    "partner_answer"}
 ERROR_SHOWN = re.compile(
     r'class="[^"]*\b(invalid-feedback|is-invalid|errorlist|errornote|alert-danger|alert-warning)\b'
 )
 # Fields a person does not type (besides the hidden ones): the page or the button sets them.
 CONTROLS = {"step", "next"}
 # Views that answer any method without reading a body.
-NOT_FORMS = {"tracker.urls.favicon"}  # a redirect to the static file
+NOT_FORMS = {
+    "tracker.urls.favicon",  # a redirect to the static file
+    "account_set_password",  # a redirect to the password reset (issue 12)
+}
 FUTURE = (NOW + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
 
 # --- Finding the forms -----------------------------------------------------------------------
@@ -87,6 +93,42 @@ def reset_link(user) -> str:
     return f"/accounts/reset/{uid}/{default_token_generator.make_token(user)}/"
 
 
+def allauth_reset_link(user, _) -> str:
+    from allauth.account.forms import default_token_generator as allauth_tokens
+    from allauth.account.utils import user_pk_to_url_str
+
+    return reverse("account_reset_password_from_key", kwargs={
+        "uidb36": user_pk_to_url_str(user), "key": allauth_tokens.make_token(user)})
+
+
+def confirm_link(_, unconfirmed) -> str:
+    from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+
+    address = EmailAddress.objects.filter(user=unconfirmed).first()
+    return reverse("account_confirm_email", args=[EmailConfirmationHMAC(address).key])
+
+
+def partner_link(user, _) -> str:
+    from tracker.accounts.partner import make_token
+
+    return reverse("partner_answer", args=[make_token(user.profile, "accept")])
+
+
+def unsubscribe_link(user, _) -> str:
+    from tracker.reminders.unsubscribe import make_token
+
+    return reverse("reminder_unsubscribe", args=[make_token(user_id=user.pk, kind="before_24h")])
+
+
+# Pages reached by a signed link (issue 12), each with a real one for the owner.
+SIGNED_LINKS = {
+    "account_reset_password_from_key": allauth_reset_link,
+    "account_confirm_email": confirm_link,
+    "partner_answer": partner_link,
+    "reminder_unsubscribe": unsubscribe_link,
+}
+
+
 def pages(world: dict, owner, nameless) -> list[tuple[str, object]]:
     """(URL, who looks) for every page of the URL conf, ids filled for each incident: the owner
     (None for a public page), and the person without a name for the draft pages that ask for
@@ -97,6 +139,12 @@ def pages(world: dict, owner, nameless) -> list[tuple[str, object]]:
             continue
         if route.name == "password_reset_confirm":
             urls.append((reset_link(owner), None))
+            continue
+        if route.name in SIGNED_LINKS:  # issue 12: links with a signed token, no login
+            urls.append((SIGNED_LINKS[route.name](owner, nameless), None))
+            continue
+        if route.params and set(route.params) <= {"token", "key", "uidb36"}:
+            urls.append((route.path(dict.fromkeys(route.params, "not-a-token")), None))
             continue
         if not route.params:
             public = is_public(route) or route.name == "admin:login"
@@ -112,6 +160,8 @@ def pages(world: dict, owner, nameless) -> list[tuple[str, object]]:
                 urls.append((route.path({**ids, "kind": kind} if kind else ids), owner))
     for kind in composer.KINDS:
         urls.append((reverse("draft", args=[world["nameless"].pk, kind]), nameless))
+    # The nameless person has not confirmed their address either: the resend button.
+    urls.append((reverse("dashboard"), nameless))
     return list(dict.fromkeys(urls))
 
 
@@ -319,6 +369,8 @@ def fuzz_form(form: Form, user, owner) -> None:
             client.cookies = copy.deepcopy(cookies)
             if form.route_name == "password_reset_confirm":
                 client.get(reset_link(owner))  # the form needs the link first
+            if form.route_name == "account_reset_password_from_key":
+                client.get(allauth_reset_link(owner, None))  # the same with allauth's link
             response = post(client, action, data, urlencoded)
             check_response(form, response, data, action)
             transaction.set_rollback(True)
@@ -371,6 +423,8 @@ def line_breaks_accepted(found: dict, owner) -> list[str]:
             with transaction.atomic():
                 if form.route_name == "password_reset_confirm":
                     client.get(reset_link(owner))
+                if form.route_name == "account_reset_password_from_key":
+                    client.get(allauth_reset_link(owner, None))
                 response = client.post(form.action, data)
                 transaction.set_rollback(True)
             box = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>',

@@ -65,7 +65,8 @@ def csrf_client(user=None) -> tuple[Client, str]:
     c = Client(enforce_csrf_checks=True)
     if user is not None:
         c.force_login(user)
-    c.get(reverse("login"))
+    # A page with a form: the profile for a person (the login page sends them on), the login.
+    c.get(reverse("profile") if user is not None else reverse("login"))
     return c, c.cookies["csrftoken"].value
 
 

@@ -45,7 +45,13 @@ def assert_shown_escaped(html: str, payload: str, where: str, *, shown: bool = T
     problems = markup_problems(html)
     assert not problems, f"{where}: {problems}"
     escaped = escape(payload)
-    if escaped != payload:
+    # As an HTML serialiser writes text (only &, < and > escaped: the emails' HTML is
+    # re-serialised when its CSS is inlined). Quotes matter only in attributes, which a
+    # serialiser escapes; a payload with none of &, < and > is inert text either way.
+    minimal = payload.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if minimal != payload:
         assert payload not in html, f"{where}: the payload {payload!r} is in the page unescaped"
     if shown:
-        assert escaped in html, f"{where}: the payload {payload!r} is not shown (escaped)"
+        assert escaped in html or minimal in html, (
+            f"{where}: the payload {payload!r} is not shown (escaped)"
+        )

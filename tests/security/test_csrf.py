@@ -26,11 +26,13 @@ SAMPLE_VALUES = {
     "id": "1",
     "uidb64": "MQ",
     "token": "set-password",
+    "uidb36": "1",
+    "key": "set-password",
 }
 # Views that may take a POST without a token, each with its reason.
 CSRF_EXEMPT_ALLOWED: set[str] = {
     # RFC 8058 one-click unsubscribe: the mail client posts without a token; the signed token
-    # in the URL is the check, and the POST can only stop (or restart) one kind of email.
+    # in the URL is the check, and the POST can only stop email.
     r"reminder_unsubscribe (reminders/unsubscribe/(?P<token>[^/]+)/\Z)",
 }
 
@@ -77,6 +79,7 @@ def test_every_post_without_a_token_is_refused(owner, staff, world):
         assert_csrf_refused(client.post(url, body), url)
         if is_public(route) or route.is_admin:
             assert_csrf_refused(anonymous.post(url, {"username": owner.username,
+                                                     "login": owner.email,
                                                      "password": "correct horse battery",
                                                      "email": owner.email}), url)
         checked += 1
@@ -87,12 +90,12 @@ def test_every_post_without_a_token_is_refused(owner, staff, world):
 def test_login_signup_and_password_reset_refuse_a_post_without_a_token(owner):
     anonymous = Client(enforce_csrf_checks=True)
     for url, body in [
-        (reverse("login"), {"username": owner.username, "password": "correct horse battery"}),
-        (reverse("signup"), {"username": "newperson", "email": "new@example.com",
+        (reverse("login"), {"login": owner.email, "password": "correct horse battery"}),
+        (reverse("signup"), {"email": "new@example.com",
                                "password1": "a long pass phrase 7", "time_zone": "UTC",
                                "password2": "a long pass phrase 7"}),
         (reverse("password_reset"), {"email": owner.email}),
     ]:
         assert_csrf_refused(anonymous.post(url, body), url)
     assert "_auth_user_id" not in anonymous.session
-    assert not get_user_model().objects.filter(username="newperson").exists()
+    assert not get_user_model().objects.filter(email="new@example.com").exists()

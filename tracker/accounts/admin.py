@@ -6,7 +6,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils import timezone
 
-from .forms import REMINDER_KIND_CHOICES, AdminLoginForm, TimeZoneField
+from .forms import (
+    REMINDER_KIND_CHOICES,
+    AdminLoginForm,
+    AdminUserChangeForm,
+    AdminUserCreationForm,
+    TimeZoneField,
+)
 from .models import Profile
 from .services import profile_update
 
@@ -33,9 +39,14 @@ class ProfileInline(admin.StackedInline):
     can_delete = False
     extra = 0
     max_num = 1
+    # The partner's consent is theirs to give (the invitation's links), not staff's.
+    readonly_fields = ("partner_state", "partner_invited_at", "partner_answered_at")
 
 
 class UserWithProfileAdmin(UserAdmin):
+    # Usernames in plain characters, none looking like another (issue 12).
+    form = AdminUserChangeForm
+    add_form = AdminUserCreationForm
     inlines = [ProfileInline]
     list_display = (*UserAdmin.list_display, "date_joined", "last_login")
     list_select_related = ("profile",)

@@ -1,32 +1,53 @@
-"""Forms for logging in, signing up and editing the profile. They validate only; services write."""
+"""Forms for logging in, signing up and editing the profile. They validate only; services write.
+
+Sign-up, login and password reset are django-allauth's forms, extended here (settings
+ACCOUNT_FORMS): the time zone at sign-up, a bounded login for django-axes, and the daily limit on
+password reset emails."""
 
 from __future__ import annotations
 
-import re
-
+from allauth.account import forms as allauth_forms
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.forms import AdminUserCreationForm as DjangoAdminUserCreationForm
+from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
+from django.utils import timezone
 
+from tracker.client_ip import client_ip
 from tracker.reminders import planning
+from tracker.validators import (
+    normalize_text,
+    normalize_username,
+    validate_one_line_text,
+    validate_username_not_confusable,
+    validate_username_text,
+)
 from tracker.zones import is_zone, zone_choices
 
+from . import limits
 from .models import Profile
 
 # The reminder kinds a person can turn off, from the pure planning module that owns them.
 REMINDER_KIND_CHOICES = [(k, planning.LABELS[k]) for k in planning.OPTIONAL_KINDS]
 REMINDER_KINDS = [value for value, _ in REMINDER_KIND_CHOICES]
 
-# Names and phone numbers end up in email headers and bodies: no control characters at all.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Names and phone numbers end up in email headers and bodies: no control characters, line
+# separators, bidi overrides or invisible-only values (tracker/validators.py).
+_no_control_characters = validate_one_line_text
 
 
-def _no_control_characters(value: str) -> None:
-    if _CONTROL.search(value):
-        raise ValidationError("Line breaks and control characters are not allowed here.")
+class OneLineField(forms.CharField):
+    """A one-line text, NFC-normalised, refusing what can spoof."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validators", [])
+        kwargs["validators"] = [validate_one_line_text, *kwargs["validators"]]
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return normalize_text(super().to_python(value))
 
 
 phone_validator = RegexValidator(
@@ -76,8 +97,8 @@ class TimeZoneField(forms.CharField):
 
 
 class BoundedUsernameMixin:
-    """Django's login forms put the username's max length on the input but never check it, so
-    a longer one reaches authenticate() and django-axes, whose username column is 255
+    """Django's admin login form puts the username's max length on the input but never checks
+    it, so a longer one reached authenticate() and django-axes, whose username column is 255
     characters: a 500 on PostgreSQL. Refuse it like any value that is too long."""
 
     def __init__(self, *args, **kwargs):
@@ -86,58 +107,113 @@ class BoundedUsernameMixin:
         field.validators.append(MaxLengthValidator(field.max_length))
 
 
-class LoginForm(BoundedUsernameMixin, AuthenticationForm):
-    pass
-
-
 class AdminLoginForm(BoundedUsernameMixin, AdminAuthenticationForm):
     pass
 
 
-class SignUpForm(UserCreationForm):
-    email = forms.EmailField(
-        max_length=254,
-        help_text="Reminders and password reset links go here.",
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
+class LoginForm(allauth_forms.LoginForm):
+    """django-allauth's login (by email), its address bounded like any email (254)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["login"]
+        field.max_length = 254
+        field.validators.append(MaxLengthValidator(254))
+        field.widget.attrs["maxlength"] = "254"
+        # The page has its own "Forgot your password?" link, after the button.
+        self.fields["password"].help_text = ""
+
+
+class SignUpForm(allauth_forms.SignupForm):
+    """django-allauth's sign-up (email and password; the address is confirmed before the
+    first login) with the person's time zone."""
+
     time_zone = TimeZoneField(
         initial="UTC",
         label="Your time zone",
         help_text="Reminders are written in this zone. Your browser's zone is picked if it can.",
     )
 
-    class Meta(UserCreationForm.Meta):
-        model = get_user_model()
-        fields = ("username", "email")
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["email"].help_text = (
+            "Reminders and password reset links go here, once you confirm it."
+        )
         self.fields["time_zone"].widget.attrs["data-zone-guess"] = (
             "keep" if self.is_bound else "preselect"
         )
 
+    def save(self, request):
+        from .services import profile_set_time_zone
+
+        user = super().save(request)
+        if user is not None:
+            profile_set_time_zone(user=user, time_zone=self.cleaned_data["time_zone"])
+        return user
+
+
+class ResetPasswordForm(allauth_forms.ResetPasswordForm):
+    """A reset link at most LIMIT times a day per address and per client address, whether or
+    not the address has an account (so the message tells nothing about accounts)."""
+
+    def __init__(self, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
     def clean_email(self):
-        email = self.cleaned_data["email"].strip()
-        # One account per address, so a password reset link reaches exactly one account.
-        if get_user_model().objects.filter(email__iexact=email).exists():
-            raise ValidationError(
-                "An account already uses this email address. Log in, or reset its password."
+        email = super().clean_email()
+        from allauth.core import context
+
+        request = self.request or context.request
+        try:
+            limits.check_and_count(
+                "password_reset",
+                account=f"ip:{client_ip(request)}" if request is not None else None,
+                recipient=email,
+                now=timezone.now(),
             )
+        except limits.LimitReached as exc:
+            raise ValidationError(str(exc), code="limit") from exc
         return email
 
 
+class AdminUserCreationForm(DjangoAdminUserCreationForm):
+    """The admin's "add user": a username in plain characters that looks like no other."""
+
+    def clean_username(self):
+        from .adapter import existing_usernames_like
+
+        username = normalize_username(self.cleaned_data["username"])
+        validate_username_text(username)
+        validate_username_not_confusable(username, existing_usernames_like(username))
+        return username
+
+
+class AdminUserChangeForm(UserChangeForm):
+    def clean_username(self):
+        from .adapter import existing_usernames_like
+
+        username = normalize_username(self.cleaned_data["username"])
+        if username != self.instance.username:
+            validate_username_text(username)
+            validate_username_not_confusable(
+                username, existing_usernames_like(username, exclude_pk=self.instance.pk),
+                exclude_pk=self.instance.pk,
+            )
+        return username
+
+
 class ProfileForm(forms.Form):
-    full_name = forms.CharField(
+    full_name = OneLineField(
         max_length=_max_length("full_name"),
         required=False,
-        validators=[_no_control_characters],
         help_text="Used to sign the drafts and the reminders.",
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    phone = forms.CharField(
+    phone = OneLineField(
         max_length=_max_length("phone"),
         required=False,
-        validators=[_no_control_characters, phone_validator],
+        validators=[phone_validator],
         help_text="Goes into the signature of your emails.",
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
@@ -146,7 +222,8 @@ class ProfileForm(forms.Form):
         max_length=_max_length("partner_email"),
         required=False,
         label="Accountability partner's email",
-        help_text="Optional. They get the 24-hour reminder too.",
+        help_text="Optional. We email them an invitation; once they accept, they get a copy "
+        "of the 24-hour reminder. Nothing goes to them before that.",
     )
     reminders = forms.MultipleChoiceField(
         choices=REMINDER_KIND_CHOICES,

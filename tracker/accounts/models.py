@@ -1,26 +1,41 @@
-"""The person's profile: their time zone, contact details and reminder preferences."""
+"""The person's profile: their time zone, contact details and reminder preferences, and the
+state of their accountability partner's consent."""
 
 from django.conf import settings
 from django.db import models
 
-from tracker.validators import validate_zone
+from tracker.validators import one_line_text, validate_zone
 
 
 class Profile(models.Model):
+    class PartnerState(models.TextChoices):
+        # Nothing goes to the partner's address but the invitation until they accept.
+        NONE = "", "No partner"
+        INVITED = "invited", "Invited, not answered yet"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        STOPPED = "stopped", "Stopped all email"
+
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
-    full_name = models.CharField(max_length=120, blank=True)
-    phone = models.CharField(max_length=40, blank=True)
+    full_name = models.CharField(max_length=120, blank=True, validators=[one_line_text])
+    phone = models.CharField(max_length=40, blank=True, validators=[one_line_text])
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_zone])
     partner_email = models.EmailField(
         "accountability partner's email",
         blank=True,
-        help_text="Gets the 24-hour reminder too, if set.",
+        help_text="Gets the 24-hour reminder too, once they accept the invitation.",
     )
+    partner_state = models.CharField(
+        max_length=10, choices=PartnerState, default=PartnerState.NONE, blank=True
+    )
+    partner_invited_at = models.DateTimeField(null=True, blank=True)
+    partner_answered_at = models.DateTimeField(null=True, blank=True)
+    # Addresses (lower-cased) that pressed "stop": never invited again by this person.
+    partner_opted_out = models.JSONField(default=list, blank=True)
     # Reminder kinds (tracker.reminders.models.Reminder.Kind values) the person turned off.
     reminders_off = models.JSONField(default=list, blank=True)
-
     def __str__(self):
         return f"Profile of {self.user}"
 

@@ -11,7 +11,8 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 
-from tracker.validators import validate_zone
+# Text validators (issue 12): no bidi overrides, invisible-only values, U+FFFD or separators.
+from tracker.validators import multiline_text, one_line_text, validate_zone
 
 from . import phases
 
@@ -31,10 +32,10 @@ class Contact(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contacts"
     )
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[one_line_text])
     role = models.CharField(max_length=20, choices=Role, default=Role.INTERVIEWER)
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
+    phone = models.CharField(max_length=40, blank=True, validators=[one_line_text])
     time_zone = models.CharField(max_length=64, blank=True, validators=[validate_zone])
     preferred_channel = models.CharField(max_length=10, choices=Channel, default=Channel.ANY)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -73,8 +74,8 @@ class Incident(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="incidents"
     )
-    company = models.CharField(max_length=120)
-    role = models.CharField(max_length=120)
+    company = models.CharField(max_length=120, validators=[one_line_text])
+    role = models.CharField(max_length=120, validators=[one_line_text])
     interview_at = models.DateTimeField(help_text="When the missed interview was (UTC).")
     interview_tz = models.CharField(max_length=64, validators=[validate_zone])
     candidate_tz = models.CharField(max_length=64, validators=[validate_zone])
@@ -86,12 +87,14 @@ class Incident(models.Model):
     first_outreach_at = models.DateTimeField(null=True, blank=True)
     attended_at = models.DateTimeField(null=True, blank=True)
     thank_you_sent_at = models.DateTimeField(null=True, blank=True)
-    thank_you_topic = models.CharField(max_length=200, blank=True)
+    thank_you_topic = models.CharField(max_length=200, blank=True, validators=[one_line_text])
     closed_at = models.DateTimeField(null=True, blank=True)
     # A TextField's max_length only sizes the form widget; the validator makes it a rule.
-    notes = models.TextField(max_length=5000, blank=True, validators=[MaxLengthValidator(5000)])
+    notes = models.TextField(
+        max_length=5000, blank=True, validators=[MaxLengthValidator(5000), multiline_text]
+    )
     lessons = models.TextField(
-        max_length=5000, blank=True, validators=[MaxLengthValidator(5000)]
+        max_length=5000, blank=True, validators=[MaxLengthValidator(5000), multiline_text]
     )
     contacts = models.ManyToManyField(Contact, related_name="incidents", blank=True)
     # The calendar SEQUENCE of the incident's interview (one calendar identity, one UID, per
@@ -203,8 +206,10 @@ class Outreach(models.Model):
     channel = models.CharField(max_length=10, choices=Channel)
     purpose = models.CharField(max_length=12, choices=Purpose, default=Purpose.APOLOGY)
     occurred_at = models.DateTimeField()
-    subject = models.CharField(max_length=200, blank=True)
-    text = models.TextField(max_length=10000, blank=True, validators=[MaxLengthValidator(10000)])
+    subject = models.CharField(max_length=200, blank=True, validators=[one_line_text])
+    text = models.TextField(
+        max_length=10000, blank=True, validators=[MaxLengthValidator(10000), multiline_text]
+    )
     result = models.CharField(max_length=10, choices=Result)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -238,7 +243,9 @@ class Reschedule(models.Model):
     time_zone = models.CharField(max_length=64, blank=True, validators=[validate_zone])
     duration_minutes = models.PositiveIntegerField(null=True, blank=True)
     format = models.CharField(max_length=10, choices=Incident.Format, blank=True)
-    location = models.CharField("link or place", max_length=500, blank=True)
+    location = models.CharField(
+        "link or place", max_length=500, blank=True, validators=[one_line_text]
+    )
     interviewer = models.ForeignKey(
         Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -388,7 +395,7 @@ class PromisedMaterial(models.Model):
         DROPPED = "dropped", "Dropped"
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="materials")
-    description = models.CharField(max_length=200)
+    description = models.CharField(max_length=200, validators=[one_line_text])
     due_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
     resolved_at = models.DateTimeField(null=True, blank=True)

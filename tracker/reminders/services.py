@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Max
 
-from tracker.accounts.selectors import partner_address
+from tracker.accounts import limits  # issue 12: the test reminder's daily limit
+from tracker.accounts.selectors import partner_address, reminder_address
 from tracker.incidents.selectors import situation_for
 from tracker.incidents.situation import Situation
 
@@ -162,8 +163,11 @@ def reminder_send_test(*, incident, now: datetime) -> Reminder:
     """A test reminder to the person, due now, through the same dispatcher as the real ones."""
     if incident.phase == incident.Phase.CLOSED:
         raise ReminderRefused("This incident is closed; reopen it to test its reminders.")
-    if not incident.owner.email:
-        raise ReminderRefused("Add an email address to your account first.")
+    # Issue 12: only to a confirmed address, and a daily allowance per person and address.
+    address = reminder_address(incident.owner)
+    if not address:
+        raise ReminderRefused("Confirm your email address first: reminders go only to a "
+                              "confirmed address.")
     with transaction.atomic():
         tests = Reminder.objects.select_for_update().filter(
             incident=incident, kind=Reminder.Kind.TEST
@@ -171,6 +175,12 @@ def reminder_send_test(*, incident, now: datetime) -> Reminder:
         last = tests.aggregate(v=Max("version"), at=Max("due_at"))
         if last["at"] is not None and now - last["at"] < TEST_THROTTLE:
             raise ReminderRefused("A test reminder was just sent; give it a minute to arrive.")
+        try:
+            limits.check_and_count(
+                "test_reminder", account=incident.owner_id, recipient=address, now=now
+            )
+        except limits.LimitReached as exc:
+            raise ReminderRefused(str(exc)) from exc
         version = (last["v"] or 0) + 1
         reminder = Reminder.objects.create(
             incident=incident,

@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from tracker.accounts import limits  # issue 12: incidents per day
 from tracker.incidents import phases, selectors, services
 from tracker.incidents.models import Incident, Safeguard
 from tracker.incidents.services import TransitionRefused
@@ -58,6 +59,8 @@ def incident_log(request):
         form = forms.IncidentLogForm(request.POST, now=now)
         if form.is_valid():
             try:
+                # Issue 12: a daily allowance of incidents per person (accounts/limits.py).
+                limits.check_and_count("incident", account=request.user.pk, now=now)
                 incident = services.incident_log(
                     owner=request.user, now=now, **form.service_kwargs()
                 )
