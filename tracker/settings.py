@@ -272,6 +272,8 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Interview Tracker <reminders@localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where a reply to a reminder goes (Reply-To of every reminder email); the sender if empty.
+REMINDER_REPLY_TO = env.str("REMINDER_REPLY_TO", default="")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 
 # Celery. The default broker is kombu's filesystem transport: no server needed for `make run`.
