@@ -2,6 +2,7 @@
 zone, counted on the wall clock across a DST change; the 24 h and 1 h reminders never move.
 With the real dispatcher, the clock moved by time-machine."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -67,11 +68,8 @@ def test_the_thank_you_nudge_waits_for_eight_oclock_local_across_the_dst_change(
 
 
 def test_turning_quiet_hours_off_in_the_profile_moves_the_nudge_back(user):
-    from tracker.accounts.models import Profile
     from tracker.accounts.services import profile_update
 
-    if not any(f.name == "quiet_hours" for f in Profile._meta.get_fields()):
-        pytest.skip("Profile.quiet_hours (accounts, issue 10) is not in this tree yet")
     incident, start = evening_interview(user, "Europe/Berlin", datetime(2026, 10, 24, 19, 30))
     nudge = Reminder.objects.get(incident=incident, kind=K.THANK_YOU)
     assert nudge.due_at == datetime(2026, 10, 25, 7, 0, tzinfo=UTC)
@@ -81,3 +79,19 @@ def test_turning_quiet_hours_off_in_the_profile_moves_the_nudge_back(user):
                    quiet_hours=False, now=start - timedelta(days=1))
     nudge.refresh_from_db()
     assert nudge.due_at == start + timedelta(hours=2) and nudge.reason == ""
+
+
+def test_the_profile_page_offers_quiet_hours_on_by_default_and_saves_the_choice(user_client, user):
+    from django.urls import reverse
+
+    html = user_client.get(reverse("profile")).content.decode()
+    assert "Hold nudges at night" in html
+    assert re.search(r'<input[^>]*name="quiet_hours"[^>]*checked', html)
+    data = {"full_name": "Maria Lopez", "phone": "", "time_zone": "Europe/Berlin",
+            "partner_email": "", "reminders": ["before_24h", "before_1h", "thank_you"]}
+    user_client.post(reverse("profile"), data)  # the box unticked
+    user.profile.refresh_from_db()
+    assert user.profile.quiet_hours is False
+    user_client.post(reverse("profile"), {**data, "quiet_hours": "on"})
+    user.profile.refresh_from_db()
+    assert user.profile.quiet_hours is True

@@ -232,6 +232,14 @@ class ProfileForm(forms.Form):
         label="Email me these reminders",
         help_text="Untick a kind to stop it. Reminders already sent are not affected.",
     )
+    # Issue 10: quiet hours for the nudges (reminders/planning.py QUIET_KINDS).
+    quiet_hours = forms.BooleanField(
+        required=False,
+        label="Hold nudges at night",
+        help_text="Follow-up and thank-you nudges due between 21:00 and 08:00 in your zone wait "
+        "until 08:00. The 24-hour and 1-hour reminders and the changes to your interview are "
+        "never held.",
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         self.user = user
@@ -247,6 +255,7 @@ class ProfileForm(forms.Form):
             "time_zone": profile.time_zone,
             "partner_email": profile.partner_email,
             "reminders": [kind for kind in REMINDER_KINDS if kind not in off],
+            "quiet_hours": profile.quiet_hours,  # issue 10
         }
 
     def clean_partner_email(self):

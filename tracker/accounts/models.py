@@ -36,6 +36,10 @@ class Profile(models.Model):
     partner_opted_out = models.JSONField(default=list, blank=True)
     # Reminder kinds (tracker.reminders.models.Reminder.Kind values) the person turned off.
     reminders_off = models.JSONField(default=list, blank=True)
+    # Issue 10: nudges not about an imminent interview (follow-up, thank-you, last call) due
+    # between 21:00 and 08:00 in the person's zone wait until 08:00 (reminders/planning.py).
+    quiet_hours = models.BooleanField("hold nudges at night", default=True)
+
     def __str__(self):
         return f"Profile of {self.user}"
 

@@ -22,7 +22,8 @@ from .selectors import reminder_address
 log = logging.getLogger(__name__)
 
 # Profile fields that change which reminders exist, when they are due or who gets them.
-_REMINDER_FACTS = ("time_zone", "partner_email", "partner_state", "reminders_off")
+_REMINDER_FACTS = ("time_zone", "partner_email", "partner_state", "reminders_off",
+                   "quiet_hours")  # issue 10: quiet hours move the nudges
 State = Profile.PartnerState
 
 
@@ -84,6 +85,7 @@ def profile_update(
     partner_email: str,
     reminders_off: Iterable[str],
     now: datetime,
+    quiet_hours: bool | None = None,  # issue 10; None keeps the current choice
 ) -> Profile:
     """Save the profile. When a fact the reminders depend on changes, the person's open
     incidents are re-planned in the same transaction. A new partner address is invited (one
@@ -96,6 +98,8 @@ def profile_update(
         "partner_email": partner_email,
         "reminders_off": sorted(set(reminders_off)),
     }
+    if quiet_hours is not None:  # issue 10
+        values["quiet_hours"] = bool(quiet_hours)
     values.update(_partner_changes(profile, partner_email, now))
     changed = [f for f, v in values.items() if getattr(profile, f) != v]
     if not changed:

@@ -46,6 +46,7 @@ def profile(request):
                     time_zone=form.cleaned_data["time_zone"],
                     partner_email=form.cleaned_data["partner_email"],
                     reminders_off=form.reminders_off,
+                    quiet_hours=form.cleaned_data["quiet_hours"],  # issue 10
                     now=timezone.now(),
                 )
             except limits.LimitReached as exc:
