@@ -277,17 +277,19 @@ def _send_one(conn, row: Reminder, token: str, lease: timedelta, result: Result)
     """Check one claimed row just before its own send and send it, holding its incident from
     the check through the send and the mark."""
     sent = False
+    now = timezone.now()
+    # Still ours, and ours for as long as the slowest allowed reply can take: renewed and
+    # committed first, so that other dispatchers see the new lease while this row is sent.
+    if not _mine(row.pk, token).update(lease_expires_at=now + lease, updated_at=now):
+        return
     try:
         with transaction.atomic():
             _hold_incident(row.incident_id)
             now = timezone.now()
-            # Still ours, and ours for as long as the slowest allowed reply can take.
-            if not _mine(row.pk, token).update(lease_expires_at=now + lease, updated_at=now):
-                raise _Skip
             situation = situations_for_dispatch([row.incident_id]).get(row.incident_id)
             if situation is None:  # the incident is gone (its rows go with it)
                 raise _Skip
-            row.refresh_from_db()
+            # The row as claimed: a sending row's due time and expiry no longer change.
             if row.expires_at <= now:
                 _finish(row.pk, token, status=Status.EXPIRED, reason=EXPIRED_REASON)
                 _log("expired", row)
@@ -347,9 +349,15 @@ def _send_one(conn, row: Reminder, token: str, lease: timedelta, result: Result)
         return
     except DatabaseError:
         if not sent:
-            # Nothing went out; the row keeps its lease and comes back when it runs out.
-            log.exception("Reminder %s: database error before the send", row.pk)
+            # Nothing went out (a lock timeout while a move holds the incident, a dropped
+            # connection): back to pending at once for the next tick.
+            log.warning("Reminder %s: not sent this time, database error before the send",
+                        row.pk, exc_info=True)
             db_connection.close()
+            try:
+                _finish(row.pk, token, status=Status.PENDING)
+            except DatabaseError:  # its lease runs out and brings it back
+                log.exception("Reminder %s could not be handed back", row.pk)
             return
         # The server said 250 but the mark (or its commit) failed: write it again.
         until = time.monotonic() + lease.total_seconds() - 1
