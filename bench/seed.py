@@ -269,6 +269,12 @@ def seed(*, now: datetime, main_incidents: int = 2000, others: int = 200,
             Profile(user=u, full_name=f"Alex {u.username.title()}", time_zone=rng.choice(ZONES))
             for u in users
         )
+        # Verified addresses: reminders go only to those, and the login needs one.
+        from allauth.account.models import EmailAddress
+
+        EmailAddress.objects.bulk_create(
+            EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users
+        )
         zones_by_user = dict(Profile.objects.values_list("user_id", "time_zone"))
         for u, (_, n) in zip(users, people, strict=True):
             u.profile_zone = zones_by_user[u.pk]

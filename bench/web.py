@@ -249,8 +249,9 @@ def log_in(port: int, username: str, password: str) -> dict:
     if status != 200:
         raise SystemExit(f"login page answered {status}")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    # Accounts log in by their (verified) email address.
     body = urllib.parse.urlencode(
-        {"csrfmiddlewaretoken": token, "username": username, "password": password}
+        {"csrfmiddlewaretoken": token, "login": f"{username}@example.com", "password": password}
     )
     status, _, (location, set_cookies) = fetch(
         port, "/accounts/login/", cookies, method="POST", body=body
