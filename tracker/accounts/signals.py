@@ -1,7 +1,7 @@
 """Every user has a profile from the moment they exist; every text is stored NFC; a completed
 password reset lifts the account's login lockout."""
 
-from allauth.account.signals import password_reset
+from allauth.account.signals import email_confirmed, password_reset
 from django.conf import settings
 from django.db import models
 from django.db.models.signals import post_save, pre_save
@@ -42,3 +42,24 @@ def lockout_clear_on_password_reset(sender, request, user, **kwargs):
     leaving it would let anyone keep the owner out (issue 12)."""
     lockout_clear(user=user)
 
+
+
+@receiver(email_confirmed)
+def reminders_back_on_confirmation(sender, request=None, email_address=None, **kwargs):
+    """Reminders skipped while the address was unconfirmed are planned again (those still
+    ahead) once it is confirmed."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from tracker.incidents.models import Incident
+    from tracker.reminders.services import reminders_sync
+
+    if email_address is None:
+        return
+    now = timezone.now()
+    open_incidents = Incident.objects.filter(owner_id=email_address.user_id).exclude(
+        phase=Incident.Phase.CLOSED
+    )
+    with transaction.atomic():
+        for incident in open_incidents:
+            reminders_sync(incident=incident, now=now)

@@ -24,6 +24,7 @@ from django.db import connection as db_connection
 from django.db.models import F, Q
 from django.utils import timezone
 
+from tracker.accounts.selectors import reminder_address
 from tracker.incidents.models import Incident
 from tracker.incidents.selectors import situations_for_dispatch
 from tracker.messaging import emails
@@ -35,6 +36,10 @@ from .models import Reminder
 log = logging.getLogger(__name__)
 Status = Reminder.Status
 
+UNCONFIRMED_REASON = (
+    "Your email address is not confirmed yet: confirm it (the link is in the email we sent) "
+    "and your reminders go out again."
+)
 EXPIRED_REASON = "It could not be sent before it expired; a late reminder would mislead."
 LEASE_LOST_ERROR = "The dispatcher holding it stopped before finishing; it was queued again."
 
@@ -308,6 +313,14 @@ def _send_one(conn, row: Reminder, token: str, lease: timedelta, result: Result)
             if row.kind in facts.reminders_off:
                 _finish(row.pk, token, status=Status.SKIPPED,
                         reason=planning.turned_off_reason(row.kind))
+                result.skipped += 1
+                return
+            if row.kind not in planning.PARTNER_KINDS and not reminder_address(
+                situation.incident.owner
+            ):
+                # Mail only to an address that said yes; it comes back once confirmed.
+                _finish(row.pk, token, status=Status.SKIPPED, reason=UNCONFIRMED_REASON)
+                _log("skipped", row, reason="address not confirmed")
                 result.skipped += 1
                 return
             try:

@@ -57,6 +57,8 @@ OPTIONAL_KINDS = (
     INTERVIEW_CONFIRMED, INTERVIEW_MOVED, INTERVIEW_CHANGED, INTERVIEW_CALLED_OFF,
     PARTNER_BEFORE_24H,
 )
+# The kinds addressed to the accountability partner, not the person.
+PARTNER_KINDS = (PARTNER_BEFORE_24H,)
 # Kinds about the confirmed interview: planned for one version of its time.
 INTERVIEW_KINDS = (BEFORE_24H, BEFORE_1H, THANK_YOU, THANK_YOU_LAST_CALL)
 # The notices of a change to the confirmed interview, keyed by the interview's SEQUENCE (the
