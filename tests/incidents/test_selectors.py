@@ -170,3 +170,21 @@ def test_history_of_a_new_person_is_empty():
     assert (history.total, history.median_minutes_to_first_outreach, history.causes) == (
         0, None, []
     )
+
+
+def test_dashboard_rows_know_the_interviewers_zone_without_a_query_each(
+    user, django_assert_num_queries
+):
+    # The interviewer's zone is read from the interviewer when the interview was agreed in the
+    # person's own zone: the dashboard's prefetch must carry the interviewer.
+    for _ in range(3):
+        incident = scenarios.apologised(user)
+        contact = services.contact_save(
+            owner=user, incident=incident, name="Sam Lee", role="interviewer",
+            time_zone="Asia/Kolkata", now=scenarios.CONFIRMED_AT,
+        )
+        scenarios.confirm(incident, time_zone=incident.candidate_tz, interviewer=contact)
+    rows = list(selectors.open_incidents_for_dashboard(user=user))
+    with django_assert_num_queries(0):
+        zones = {selectors.dashboard_situation(row).interviewer_tz for row in rows}
+    assert zones == {"Asia/Kolkata"}

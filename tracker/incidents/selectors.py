@@ -94,9 +94,9 @@ def open_incidents_for_dashboard(*, user) -> QuerySet[Incident]:
             # Only the live reschedule: the one `situation.current_of` can pick.
             Prefetch(
                 "reschedules",
-                queryset=Reschedule.objects.filter(cancelled_at__isnull=True).prefetch_related(
-                    "slots"
-                ),
+                queryset=Reschedule.objects.filter(cancelled_at__isnull=True)
+                .select_related("interviewer")
+                .prefetch_related("slots"),
             ),
             # Whether the confirmed time was confirmed in writing (the next step says so).
             Prefetch(
