@@ -9,10 +9,11 @@ on (a link scanner that opens the GET changes nothing)."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -44,17 +45,20 @@ def reminder_unsubscribe(request, token):
         return render(request, "web/unsubscribe.html", {"invalid": True}, status=404)
     profile = profile_ensure(user=user)
     if request.method == "POST":
-        one_click = request.POST.get("List-Unsubscribe") == "One-Click"
-        _set(profile, stop.kind, on=request.POST.get("action") == "on" and not one_click)
-        profile.refresh_from_db()
-        if one_click:
+        if request.POST.get("List-Unsubscribe") == "One-Click":
+            _set(profile, stop.kind, on=False)
             return HttpResponse(
                 f"Unsubscribed: no more “{stop.label}” emails.\n",
                 content_type="text/plain; charset=utf-8",
             )
-    context = {
-        "label": stop.label,
-        "is_off": stop.kind in (profile.reminders_off or []),
-        "changed": request.method == "POST",
-    }
+        # The page's own buttons: POST, then back to the page (POST/redirect/GET).
+        action = request.POST.get("action")
+        if action not in ("on", "off"):
+            messages.error(request, "Nothing changed: use one of the buttons below.")
+        else:
+            _set(profile, stop.kind, on=action == "on")
+            messages.success(request, "Saved: you will get no more of these emails."
+                             if action == "off" else "Saved: these emails come again.")
+        return redirect(request.path)
+    context = {"label": stop.label, "is_off": stop.kind in (profile.reminders_off or [])}
     return render(request, "web/unsubscribe.html", context)
