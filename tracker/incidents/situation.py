@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from tracker.reminders import planning
 
@@ -66,12 +67,22 @@ class Situation:
     materials: tuple[PromisedMaterial, ...]
     materials_open: int
     person_tz: str
-    interviewer_tz: str
     reminders_off: frozenset[str]
     facts: phases.Facts
-    plan: planning.Facts
     actions: tuple[phases.Action, ...]
     allowed: phases.Allowed
+
+    # Derived once, when first asked (a dashboard row never asks for them).
+    @cached_property
+    def interviewer_tz(self) -> str:
+        return interviewer_zone(self.incident, self.interview, self.person_tz)
+
+    @cached_property
+    def plan(self) -> planning.Facts:
+        return planning_facts(
+            self.incident, self.current, person_tz=self.person_tz,
+            reminders_off=self.reminders_off, reschedules=self.reschedules,
+        )
 
     @property
     def interview(self) -> Reschedule | None:
@@ -204,7 +215,6 @@ def build(
         materials_open = sum(1 for m in materials if m.status == PromisedMaterial.Status.PENDING)
     off = frozenset(reminders_off or ())
     zone = person_zone(incident)
-    interview = current if current is not None and current.confirmed_at is not None else None
     safeguards = tuple(safeguards)
     confirmation_sent = any(
         s.kind == Safeguard.Kind.CONFIRMATION_SENT and s.done_at is not None for s in safeguards
@@ -223,11 +233,8 @@ def build(
         materials=materials,
         materials_open=materials_open,
         person_tz=zone,
-        interviewer_tz=interviewer_zone(incident, interview, zone),
         reminders_off=off,
         facts=facts,
-        plan=planning_facts(incident, current, person_tz=zone, reminders_off=off,
-                            reschedules=reschedules),
         actions=tuple(phases.next_actions(facts)),
         allowed=phases.allowed(facts),
     )
