@@ -20,7 +20,8 @@ from tracker.incidents.phases import TransitionRefused
 from tracker.reminders import dispatch
 from tracker.reminders.models import Reminder
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Marked integration: the SQLite tier deselects it; the PostgreSQL tier runs it.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 S = Reminder.Status
 DUE_1H = START - timedelta(hours=1)
 LEASE = timedelta(seconds=60)
@@ -29,9 +30,10 @@ LEASE = timedelta(seconds=60)
 @pytest.fixture(autouse=True)
 def _postgresql_only():
     if connection.vendor != "postgresql":
-        pytest.skip("Row locks between two connections: PostgreSQL only (on SQLite the "
-                    "IMMEDIATE transaction serialises writers instead); runs in make "
-                    "test-postgres.")
+        pytest.fail("Row locks between two connections need PostgreSQL (on SQLite the "
+                    "IMMEDIATE transaction serialises writers instead): run with "
+                    "DATABASE_URL=postgres://postgres@127.0.0.1:5432/tracker, as make "
+                    "test-postgres does.")
 
 
 class SlowBackend(LocmemBackend):
