@@ -1,4 +1,4 @@
-"""The move to django-allauth (accounts 0003): existing accounts get their EmailAddress row,
+"""The move to django-allauth (accounts 0002, squashed from 0002-0004): existing accounts get their EmailAddress row,
 unconfirmed (reminders wait for the person to confirm), and duplicates stop the migration."""
 
 from importlib import import_module
@@ -11,7 +11,7 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-migration = import_module("tracker.accounts.migrations.0003_email_addresses")
+migration = import_module("tracker.accounts.migrations.0002_profile_partner_email_quiet")
 
 
 def test_every_existing_account_gets_one_unconfirmed_primary_address():

@@ -4,15 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reminders', '0001_initial'),
+        ("reminders", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='reminder',
-            name='kind',
-            field=models.CharField(choices=[('first_hour', 'First-hour nudge'), ('follow_up', 'Follow-up nudge'), ('before_24h', '24 hours before'), ('before_1h', '1 hour before'), ('thank_you', 'Thank-you nudge'), ('thank_you_last_call', 'Thank-you last call'), ('test', 'Test reminder'), ('interview_confirmed', 'Interview confirmed'), ('interview_moved', 'Interview moved'), ('interview_changed', 'Interview details changed'), ('interview_called_off', 'Interview called off'), ('partner_before_24h', "Partner's copy, the day before")], max_length=24),
+            model_name="reminder",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("first_hour", "First-hour nudge"),
+                    ("follow_up", "Follow-up nudge"),
+                    ("before_24h", "24 hours before"),
+                    ("before_1h", "1 hour before"),
+                    ("thank_you", "Thank-you nudge"),
+                    ("thank_you_last_call", "Thank-you last call"),
+                    ("test", "Test reminder"),
+                    ("interview_confirmed", "Interview confirmed"),
+                    ("interview_moved", "Interview moved"),
+                    ("interview_changed", "Interview details changed"),
+                    ("interview_called_off", "Interview called off"),
+                    ("partner_before_24h", "Partner's copy, the day before"),
+                ],
+                max_length=24,
+            ),
         ),
     ]
