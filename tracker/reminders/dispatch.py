@@ -32,6 +32,7 @@ from tracker.messaging import emails
 from . import planning
 from .mail import reminder_mail
 from .models import Reminder
+from .signals import reminder_sent
 
 log = logging.getLogger(__name__)
 Status = Reminder.Status
@@ -355,6 +356,8 @@ def _send_one(conn, row: Reminder, token: str, lease: timedelta, result: Result)
             if _mark_sent(row.pk, token):
                 result.sent += 1
                 _log("sent", row)
+                # Issue 15: what follows a sent reminder (the escalation after the 1 h one).
+                reminder_sent.send(Reminder, reminder=row, incident=situation.incident, now=now)
             else:
                 result.lease_lost += 1
                 _log("sent after its lease was lost", row, logging.ERROR)
