@@ -6,6 +6,7 @@ tests/reminders/test_dispatch.py covers the re-check."""
 
 import threading
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -76,10 +77,11 @@ def _dispatch_in_a_thread(token, ids, results):
     return t
 
 
-def test_a_move_waits_for_the_send_of_its_incidents_reminder(user, slow, settings):
-    settings.INCIDENT_LOCK_TIMEOUT_SECONDS = 10
-    slow.hold = 1.5
-    incident = confirmed(user)
+@contextmanager
+def sending_the_1h_reminder(slow):
+    """Claim the due 1 h reminder and send it in another thread; the body runs while that send
+    is under way. Yields (now, results): the claim's instant, and the list the thread's
+    dispatch result is in once the block has ended."""
     now = DUE_1H + timedelta(seconds=1)
     results = []
     with time_machine.travel(now, tick=True):
@@ -88,10 +90,18 @@ def test_a_move_waits_for_the_send_of_its_incidents_reminder(user, slow, setting
         t = _dispatch_in_a_thread(token, ids, results)
         try:
             assert slow.sending.wait(10), "the dispatcher never reached the send"
-            confirm(incident, start=OTHER_START, now=now)  # the move
-            moved_at = time.perf_counter()
+            yield now, results
         finally:
             t.join(20)
+
+
+def test_a_move_waits_for_the_send_of_its_incidents_reminder(user, slow, settings):
+    settings.INCIDENT_LOCK_TIMEOUT_SECONDS = 10
+    slow.hold = 1.5
+    incident = confirmed(user)
+    with sending_the_1h_reminder(slow) as (now, results):
+        confirm(incident, start=OTHER_START, now=now)  # the move
+        moved_at = time.perf_counter()
     assert slow.done_at is not None and moved_at >= slow.done_at, (
         "the move committed while the reminder for the old time was being sent"
     )
@@ -106,20 +116,11 @@ def test_a_move_is_refused_when_the_send_outlasts_the_lock_timeout(user, slow, s
     settings.INCIDENT_LOCK_TIMEOUT_SECONDS = 0.3
     slow.hold = 2.0
     incident = confirmed(user)
-    now = DUE_1H + timedelta(seconds=1)
-    results = []
-    with time_machine.travel(now, tick=True):
-        dispatch.expire_overdue(now)
-        token, ids = dispatch.claim(now=now, limit=50, lease=LEASE)
-        t = _dispatch_in_a_thread(token, ids, results)
-        try:
-            assert slow.sending.wait(10), "the dispatcher never reached the send"
-            started = time.perf_counter()
-            with pytest.raises(TransitionRefused, match="being sent right now"):
-                confirm(incident, start=OTHER_START, now=now)
-            waited = time.perf_counter() - started
-        finally:
-            t.join(20)
+    with sending_the_1h_reminder(slow) as (now, results):
+        started = time.perf_counter()
+        with pytest.raises(TransitionRefused, match="being sent right now"):
+            confirm(incident, start=OTHER_START, now=now)
+        waited = time.perf_counter() - started
     assert waited < 1.5, "refused after the lock timeout, not after the whole send"
     assert slow.done_at is not None
     [result] = results
