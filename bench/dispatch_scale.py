@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 from datetime import timedelta
@@ -22,25 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB_NAME = "tracker_bench_scale"
 
 
 class Rollback(Exception):
     pass
-
-
-def prepare_database() -> str:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-    url = f"{PG_SERVER}/{DB_NAME}"
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "true"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT,
-                   env=env, check=True, capture_output=True)
-    return url
 
 
 def main() -> None:
@@ -49,7 +34,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
 
-    url = prepare_database()
+    from bench.database import prepare_database
+
+    url = prepare_database(DB_NAME)
     os.environ.update(DATABASE_URL=url, DEBUG="false", SECRET_KEY="bench-only",
                       DJANGO_SETTINGS_MODULE="tracker.settings", LOG_LEVEL="WARNING")
     import django

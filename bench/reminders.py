@@ -15,7 +15,6 @@ import argparse
 import os
 import smtplib
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,22 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB_NAME = "tracker_bench_reminders"
 REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def prepare_database() -> str:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-    url = f"{PG_SERVER}/{DB_NAME}"
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "true"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT,
-                   env=env, check=True, capture_output=True)
-    return url
 
 
 def process_cpu() -> dict[int, tuple[str, int, float]]:
@@ -98,7 +83,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=1)
     args = parser.parse_args()
 
-    url = prepare_database()
+    from bench.database import prepare_database
+
+    url = prepare_database(DB_NAME)
     os.environ.update(DATABASE_URL=url, DEBUG="true", DJANGO_SETTINGS_MODULE="tracker.settings")
     import django
 
