@@ -28,8 +28,9 @@ def test_berlin_spring_forward_time_is_refused_naming_the_gap():
         resolve_local(datetime(2025, 3, 30, 2, 30), "Europe/Berlin")
     assert str(exc.value) == (
         "2025-03-30 02:30 does not exist in Europe/Berlin: clocks jump from 02:00 to 03:00 "
-        "that day."
+        "that day. Did you mean 03:30?"
     )
+    assert exc.value.suggestion == datetime(2025, 3, 30, 3, 30)
 
 
 def test_berlin_fall_back_time_asks_which_one_and_offers_both_instants():

@@ -71,9 +71,13 @@ class NonexistentLocalTime(ZoneError):
     def __init__(self, local: datetime, zone: str):
         self.local, self.zone = local, zone
         before, after = gap_bounds(local, zone)
+        # The same moment read on the clock after the jump (02:30 in a 02:00 -> 03:00 gap is
+        # 03:30): what the person most likely means.
+        self.suggestion = local.replace(tzinfo=None) + (after - before)
         super().__init__(
             f"{local:%Y-%m-%d %H:%M} does not exist in {zone}: clocks jump from "
-            f"{before:%H:%M} to {after:%H:%M} that day."
+            f"{before:%H:%M} to {after:%H:%M} that day. Did you mean "
+            f"{self.suggestion:%H:%M}?"
         )
 
 

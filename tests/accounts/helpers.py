@@ -12,6 +12,7 @@ PASSWORD = "correct horse battery"
 
 def sign_up_data(**overrides):
     data = {
+        "full_name": "Maria Lopez",
         "email": "maria@example.com",
         "password1": "plum tree harbour 71",
         "password2": "plum tree harbour 71",

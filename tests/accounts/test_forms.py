@@ -38,6 +38,7 @@ def test_a_legacy_zone_alias_is_kept_selected_not_silently_replaced():
 @pytest.mark.django_db
 def test_sign_up_form_accepts_a_legacy_zone_alias():
     form = SignUpForm(data={
+        "full_name": "Lee Chen",
         "username": "lee", "email": "lee@example.com", "password1": "plum tree harbour 71",
         "password2": "plum tree harbour 71", "time_zone": "US/Eastern",
     })

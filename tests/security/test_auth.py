@@ -39,6 +39,10 @@ PUBLIC = {
     "partner_answer",
     # One-click unsubscribe from a reminder email: signed link, no login.
     "reminder_unsubscribe",
+    # Issue 11: help before the account. The front page of a visitor is "I just missed an
+    # interview" (a logged-in person gets their dashboard there), its drafts, and the zone
+    # search the zone fields use (Babel's city names, nothing of anyone's).
+    "dashboard", "visitor_start", "visitor_drafts", "zone_search",
     "healthz", "healthz_live",  # load balancers and container healthchecks
     r"favicon\.ico\Z",  # browsers ask for it on every page
 }

@@ -43,9 +43,11 @@ def post_log(client, **overrides):
     return client.post(reverse("incident_log"), log_data(**overrides))
 
 
-def test_log_form_defaults_both_zones_to_the_profile_zone(client, person):
+def test_log_form_asks_the_interviews_zone_and_defaults_only_yours(client, person):
+    # Issue 11: defaulting the interview's zone to the person's own is the trap of a time-zone
+    # slip; it is asked, empty, and the person's zone comes from the profile.
     html = client.get(reverse("incident_log")).content.decode()
-    assert 'name="interview_tz" value="America/Chicago"' in html
+    assert re.search(r'<input type="text" name="interview_tz"(?![^>]*value=)[^>]*required', html)
     assert 'name="candidate_tz" value="America/Chicago"' in html
     assert '<datalist id="iana-zones">' in html
     assert '<option value="Europe/Berlin">' in html

@@ -128,19 +128,38 @@ class SignUpForm(allauth_forms.SignupForm):
     """django-allauth's sign-up (email and password; the address is confirmed before the
     first login) with the person's time zone."""
 
+    # Issue 11: the name is asked here, on the one sign-up page, so drafts never stop for it.
+    full_name = OneLineField(
+        max_length=_max_length("full_name"),
+        label="Your name",
+        help_text="Signs your apology email and your messages.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
     time_zone = TimeZoneField(
         initial="UTC",
         label="Your time zone",
         help_text="Reminders are written in this zone. Your browser's zone is picked if it can.",
     )
 
+    field_order = ["full_name", "email", "password1", "password2", "time_zone"]
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.order_fields(self.field_order)
         self.fields["email"].help_text = (
             "Reminders and password reset links go here, once you confirm it."
         )
+        # What a visitor typed before signing up (web/visitor.py) fills the name and zone.
+        from allauth.core import context
+
+        request = context.request
+        visit = request.session.get("visitor_incident") if request is not None else None
+        if isinstance(visit, dict) and not self.is_bound:
+            self.initial.setdefault("full_name", visit.get("full_name", ""))
+            if is_zone(visit.get("candidate_tz", "")):
+                self.initial.setdefault("time_zone", visit["candidate_tz"])
         self.fields["time_zone"].widget.attrs["data-zone-guess"] = (
-            "keep" if self.is_bound else "preselect"
+            "keep" if self.is_bound or "time_zone" in self.initial else "preselect"
         )
 
     def save(self, request):
@@ -148,7 +167,10 @@ class SignUpForm(allauth_forms.SignupForm):
 
         user = super().save(request)
         if user is not None:
-            profile_set_time_zone(user=user, time_zone=self.cleaned_data["time_zone"])
+            profile_set_time_zone(
+                user=user, time_zone=self.cleaned_data["time_zone"],
+                full_name=self.cleaned_data["full_name"],
+            )
         return user
 
 

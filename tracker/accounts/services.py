@@ -39,12 +39,17 @@ def user_sign_up(
     return user
 
 
-def profile_set_time_zone(*, user, time_zone: str) -> Profile:
-    """The zone chosen at sign-up (the post_save signal has created the profile)."""
+def profile_set_time_zone(*, user, time_zone: str, full_name: str | None = None) -> Profile:
+    """The zone (and, issue 11, the name) chosen at sign-up (the post_save signal has created
+    the profile)."""
     profile, _ = Profile.objects.get_or_create(user=user)
     profile.time_zone = time_zone
+    fields = ["time_zone"]
+    if full_name is not None:
+        profile.full_name = full_name
+        fields.append("full_name")
     profile.full_clean()
-    profile.save(update_fields=["time_zone"])
+    profile.save(update_fields=fields)
     return profile
 
 

@@ -272,7 +272,8 @@ def fact_form(page: Page, step: str, data=None):
     if step == df.SLOTS and composer.NEED_SLOTS in wanted:
         # The incident page's slot formset (slots-0-start, ... and its management form), each
         # slot starting in the zone of the people the times are sent to.
-        return df.SlotFormSet(data, now=page.now, zone=composer.interviewer_tz(page.data.facts))
+        return df.SlotFormSet(data, now=page.now, zone=composer.interviewer_tz(page.data.facts),
+                             person_tz=page.data.facts.person.time_zone)
     if step == df.TOPIC and composer.NEED_TOPIC in wanted:
         return df.TopicForm(data, prefix="topic")
     if step == df.MATERIAL and composer.NEED_MATERIALS in wanted:

@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError
 from tracker import zones
 from tracker.incidents.models import Contact
 
+from . import zone_search
+
 # Beyond these years the zone arithmetic can overflow; nobody schedules an interview there.
 MIN_YEAR, MAX_YEAR = 2000, 2100
 WALL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
@@ -59,7 +61,8 @@ class ZoneField(forms.CharField):
                     "autocomplete": "off",
                     "autocapitalize": "none",
                     "spellcheck": "false",
-                    "placeholder": "e.g. Europe/Berlin",
+                    "placeholder": "a city or a zone, e.g. Berlin",
+                    "data-zone-search": "",
                 }
             ),
         )
@@ -70,14 +73,26 @@ class ZoneField(forms.CharField):
         if not value:
             return value
         name = normalise_zone(value)
-        if not zones.is_zone(name):
+        if zones.is_zone(name):
+            return name
+        # A city or a country ("Berlin", "India") that names one zone without doubt.
+        found = zone_search.resolve(value)
+        if found is not None:
+            return found
+        candidates = zone_search.search(value, limit=5)
+        if candidates:
             raise ValidationError(
-                "“%(name)s” is not a time zone we know. Start typing a city and pick one from "
-                "the list, e.g. Europe/Berlin or America/New_York.",
-                code="unknown_zone",
-                params={"name": value},
+                "“%(name)s” could be one of several time zones: %(list)s. Pick the one the "
+                "interview is in.",
+                code="ambiguous_zone",
+                params={"name": value, "list": "; ".join(m.label for m in candidates)},
             )
-        return name
+        raise ValidationError(
+            "“%(name)s” is not a time zone we know. Type a city or a country and pick one "
+            "from the list, e.g. Europe/Berlin or America/New_York.",
+            code="unknown_zone",
+            params={"name": value},
+        )
 
 
 class WallTimeField(forms.DateTimeField):

@@ -25,6 +25,19 @@ from .fields import (
     which_field,
 )
 
+
+def preview(form, wall: str, zone: str, *, other_field: str = "", other_zone: str = "") -> None:
+    """While a time is typed, web/zones.js shows it in the other zone ("= 22:00 IST for you"):
+    the wall time's input names its zone's input and the other zone (another input of the
+    form, or a fixed zone such as the person's)."""
+    attrs = form.fields[wall].widget.attrs
+    attrs["data-zone-preview"] = form.add_prefix(zone)
+    if other_field:
+        attrs["data-other-zone-field"] = form.add_prefix(other_field)
+    if other_zone:
+        attrs["data-other-zone"] = other_zone
+
+
 # A missed interview is in the past; a little ahead is allowed for "I am going to miss it".
 LOG_AHEAD = timedelta(hours=12)
 
@@ -49,6 +62,7 @@ class _IncidentFactsForm(OneLineInputsMixin, ZonedTimeMixin, forms.Form):
     def __init__(self, *args, now: datetime, **kwargs):
         self.now = now
         super().__init__(*args, **kwargs)
+        preview(self, "interview_at", "interview_tz", other_field="candidate_tz")
 
     def clean(self):
         cleaned = super().clean()
@@ -213,10 +227,12 @@ class SlotForm(OneLineInputsMixin, ZonedTimeMixin, forms.Form):
     time_zone = ZoneField(label="Time zone")
     which = which_field()
 
-    def __init__(self, *args, now: datetime, optional: bool = False, **kwargs):
+    def __init__(self, *args, now: datetime, optional: bool = False, person_tz: str = "",
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.now = now
         self.optional = optional
+        preview(self, "start", "time_zone", other_zone=person_tz)
         if optional:
             self.fields["start"].required = False
             self.fields["time_zone"].required = False
@@ -248,9 +264,10 @@ class BaseSlotFormSet(forms.BaseFormSet):
     }
 
     def __init__(self, data=None, *, now: datetime, zone: str, prefix: str = "slots",
-                 **kwargs):
+                 person_tz: str = "", **kwargs):
         form_kwargs = {
             "now": now,
+            "person_tz": person_tz,
             "initial": {"time_zone": zone},
             **(kwargs.pop("form_kwargs", None) or {}),
         }
@@ -363,10 +380,11 @@ class ConfirmForm(OneLineInputsMixin, ContactChoiceMixin, ZonedTimeMixin, forms.
     location = forms.CharField(max_length=500, required=False, label="Link or place")
     interviewer = forms.ChoiceField(required=False)
 
-    def __init__(self, *args, contacts=(), now: datetime, **kwargs):
+    def __init__(self, *args, contacts=(), now: datetime, person_tz: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.now = now
         self._setup_contacts(contacts, "interviewer")
+        preview(self, "start", "time_zone", other_zone=person_tz)
 
     def clean(self):
         cleaned = super().clean()
@@ -443,3 +461,45 @@ class LessonsForm(forms.Form):
 
 class CloseForm(forms.Form):
     outcome = forms.ChoiceField(choices=Incident.Outcome.choices, widget=forms.RadioSelect)
+
+
+class VisitorForm(OneLineInputsMixin, ZonedTimeMixin, forms.Form):
+    """'I just missed an interview' before any account: what the phone script, the voicemail
+    and the apology email need, and nothing else. Kept in the session; it becomes the incident
+    at sign-up (`visitor.adopt`)."""
+
+    wall_field = "interview_at"
+    zone_field = "interview_tz"
+
+    full_name = forms.CharField(
+        max_length=120, label="Your name",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    company = forms.CharField(max_length=120)
+    role = forms.CharField(max_length=120, label="Role you interviewed for")
+    contact_name = forms.CharField(
+        max_length=120, required=False, label="Interviewer's name (if you know it)"
+    )
+    interview_at = WallTimeField(label="When the interview was (its local time)")
+    interview_tz = ZoneField(label="Time zone the interview was set in")
+    which = which_field()
+    cause = forms.ChoiceField(
+        choices=[("", "Choose what happened")] + list(Incident.Cause.choices),
+        label="What happened",
+    )
+    # The visitor's own zone, guessed by the browser (web/zones.js); the interview's if none.
+    candidate_tz = ZoneField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, now: datetime, **kwargs):
+        self.now = now
+        super().__init__(*args, **kwargs)
+        preview(self, "interview_at", "interview_tz", other_field="candidate_tz")
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["interview_instant"] = self.resolve_zoned(
+            refuse=lambda t: IncidentLogForm.ahead_message if t > self.now + LOG_AHEAD else ""
+        )
+        if not cleaned.get("candidate_tz"):
+            cleaned["candidate_tz"] = cleaned.get("interview_tz") or "UTC"
+        return cleaned

@@ -186,11 +186,13 @@ def incident_page(situation: Situation, now: datetime, *, recent: int | None,
         "lessons_form": forms.LessonsForm(initial={"lessons": i.lessons}),
     }
     if allowed.request:
-        ctx["request_form"] = forms.SlotFormSet(now=now, zone=i.interview_tz)
+        ctx["request_form"] = forms.SlotFormSet(
+            now=now, zone=i.interview_tz, person_tz=situation.person_tz
+        )
     if allowed.confirm:
         ctx["confirm_form"] = forms.ConfirmForm(
             contacts=contacts, now=now, initial=confirm_initial(situation),
-            auto_id="confirm-%s",
+            auto_id="confirm-%s", person_tz=situation.person_tz,
         )
     if allowed.thank:
         ctx["thank_you_form"] = forms.ThankYouForm(contacts=contacts, auto_id="thank-you-%s")

@@ -1,10 +1,14 @@
 from django.urls import include, path
 
-from . import unsubscribe_views, views, write_views
+from . import unsubscribe_views, views, visitor_views, write_views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("history/", views.history, name="history"),
+    # Issue 11: help before the account, and the zone search of every zone field.
+    path("start/", visitor_views.start, name="visitor_start"),
+    path("start/drafts/", visitor_views.drafts, name="visitor_drafts"),
+    path("zones/", visitor_views.zones_json, name="zone_search"),
     path("incidents/new/", views.incident_log, name="incident_log"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident_detail"),
     path("incidents/<int:pk>/edit/", views.incident_edit, name="incident_edit"),

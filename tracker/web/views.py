@@ -11,6 +11,7 @@ services. What the pages show is built by `presenter` from the incident's situat
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import render
@@ -23,7 +24,7 @@ from tracker.incidents.models import Incident, Safeguard
 from tracker.incidents.services import TransitionRefused
 from tracker.reminders.selectors import reminders_panel
 
-from . import forms, presenter
+from . import forms, presenter, visitor_views
 from .handlers import REFUSALS, back, form_step, posted, refusal
 
 DASHBOARD_PAGE_SIZE = 50
@@ -32,8 +33,12 @@ DASHBOARD_PAGE_SIZE = 50
 # --- Dashboard -----------------------------------------------------------------------------
 
 
+@login_not_required
 @require_safe
 def dashboard(request):
+    if not request.user.is_authenticated:
+        # Issue 11: a visitor starts with "I just missed an interview", no account first.
+        return visitor_views.start(request)
     now = timezone.now()
     qs = selectors.open_incidents_for_dashboard(user=request.user)
     page = Paginator(qs, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -74,9 +79,10 @@ def incident_log(request):
                 )
                 return back(incident.pk)
     else:
-        zone = request.user.profile.time_zone
+        # Issue 11: the interview's zone is asked, never defaulted to the person's own (the
+        # trap of a time-zone slip); the person's zone is theirs from the profile.
         form = forms.IncidentLogForm(
-            now=now, initial={"interview_tz": zone, "candidate_tz": zone}
+            now=now, initial={"candidate_tz": request.user.profile.time_zone}
         )
     return render(request, "web/incident_log.html", {"form": form})
 

@@ -106,7 +106,9 @@ def outreach_detail(request, pk):
 def reschedule_request(request, pk):
     incident = selectors.incident_get_for_user(user=request.user, pk=pk)
     now = timezone.now()
-    formset = forms.SlotFormSet(posted(request), now=now, zone=incident.interview_tz)
+    formset = forms.SlotFormSet(
+        posted(request), now=now, zone=incident.interview_tz, person_tz=incident.candidate_tz
+    )
     return form_step(
         request, incident, form=formset, anchor="reschedule", url_name="reschedule_request",
         title="Propose two or three new times", template="web/reschedule_request.html",
@@ -165,7 +167,7 @@ def reschedule_confirm(request, pk):
     now = timezone.now()
     form = forms.ConfirmForm(
         posted(request), contacts=situation.contacts, now=now,
-        initial=presenter.confirm_initial(situation),
+        initial=presenter.confirm_initial(situation), person_tz=situation.person_tz,
     )
     return form_step(
         request, incident, form=form, anchor="confirm", url_name="reschedule_confirm",
