@@ -44,6 +44,12 @@ def every_kind(user):
     off = confirmed(user)
     services.reschedule_cancel(reschedule=situation_for(off).current, now=T0 + timedelta(hours=2))
     reminder_send_test(incident=first, now=T0 + timedelta(minutes=50))
+    # Issue 15: no "I'm ready" after the 1 h reminder went out: the escalation and the partner's
+    # note.
+    late = confirmed(user)
+    Reminder.objects.filter(incident=late, kind=K.BEFORE_1H).update(
+        status=Reminder.Status.SENT, sent_at=START - timedelta(hours=1))
+    reminders_sync(incident=late, now=START - timedelta(hours=1))
     rows = {}
     for r in Reminder.objects.filter(incident__owner=user).order_by("pk"):
         rows.setdefault(r.kind, r)
@@ -65,7 +71,7 @@ def test_every_kind_parses_without_defects_with_its_headers(user, partner):
         assert msg["Reply-To"], kind
         assert msg["Cc"] is None, kind
         assert msg.get_body(("html",)).get_content().count('name="viewport"') == 1, kind
-        if kind in planning.OPTIONAL_KINDS and kind != K.PARTNER_BEFORE_24H:
+        if kind in planning.OPTIONAL_KINDS and kind not in planning.PARTNER_KINDS:
             assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click", kind
             assert "/reminders/unsubscribe/" in msg["List-Unsubscribe"], kind
         calendars = [p for p in msg.walk() if p.get_content_type() == "text/calendar"]
@@ -75,7 +81,7 @@ def test_every_kind_parses_without_defects_with_its_headers(user, partner):
         else:
             assert calendars == [], kind
         (to,) = msg["To"].addresses
-        if kind == K.PARTNER_BEFORE_24H:
+        if kind in planning.PARTNER_KINDS:
             assert (to.addr_spec, to.display_name) == (partner, "")
         else:
             assert (to.addr_spec, to.display_name) == (user.email, user.profile.display_name)

@@ -267,6 +267,12 @@ class Reschedule(models.Model):
     attended_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Issue 15: "I'm ready" (from the 1 h reminder) and "I've re-confirmed with them" (from the
+    # 24 h reminder), each for one version of the time: a move makes them stale.
+    ready_at = models.DateTimeField(null=True, blank=True)
+    ready_version = models.PositiveIntegerField(default=0)
+    reconfirmed_at = models.DateTimeField(null=True, blank=True)
+    reconfirmed_version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["requested_at", "pk"]
@@ -325,6 +331,15 @@ class Reschedule(models.Model):
 
     def __str__(self):
         return f"Reschedule #{self.pk} for {self.incident}"
+
+    @property
+    def is_ready(self) -> bool:
+        """The person said they are ready for the current version of the time."""
+        return self.ready_at is not None and self.ready_version == self.version > 0
+
+    @property
+    def is_reconfirmed(self) -> bool:
+        return self.reconfirmed_at is not None and self.reconfirmed_version == self.version > 0
 
     @property
     def is_confirmed(self):

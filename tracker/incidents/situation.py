@@ -173,6 +173,8 @@ def planning_facts(
             sequence=current.sequence,
             change=current.last_change if current.last_change != planning.CALLED_OFF else "",
             changed_at=current.last_change_at,
+            ready=current.is_ready,  # issue 15
+            reconfirmed=current.is_reconfirmed,
         )
     off = called_off_of(reschedules)
     called_off = None

@@ -220,6 +220,10 @@ class ReminderMail:
     unsubscribe_url: str = ""  # the one-click stop for this kind (RFC 8058)
     thread_id: str = ""  # the Message-ID every email of the incident refers to
     ics_url: str = ""
+    # Issue 15: the signed "I'm ready" (1 h reminder, escalation) and "I've re-confirmed" (24 h
+    # reminder) links, answered without a login.
+    ready_url: str = ""
+    reconfirm_url: str = ""
 
 
 class _Message(email.message.EmailMessage):
@@ -330,6 +334,8 @@ def reminder_message(mail: ReminderMail) -> ReminderEmail:
         "proposed": mail.proposed,
         "thank_you_topic": mail.thank_you_topic.strip(),
         "has_invite": mail.calendar is not None,
+        "ready_url": mail.ready_url,
+        "reconfirm_url": mail.reconfirm_url,
     }
     if mail.requested_at is not None:
         context["request"] = {"requested": format_local(mail.requested_at, tz)}

@@ -6,4 +6,5 @@ class RemindersConfig(AppConfig):
     verbose_name = "Reminders"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
+        # The system checks; issue 15: re-plan after the 1 h reminder (the escalation).
+        from . import checks, receivers  # noqa: F401

@@ -19,7 +19,7 @@ from tracker.incidents.situation import Situation
 from tracker.messaging import calendar, emails
 from tracker.zones import in_zones
 
-from . import planning
+from . import planning, readiness
 from .models import Reminder, thread_id_for
 from .unsubscribe import unsubscribe_url
 
@@ -121,7 +121,15 @@ def reminder_mail(row: Reminder, situation: Situation, *, now: datetime | None =
         if copy is not None:
             cal = emails.CalendarPart(*copy)
     unsubscribe = ""
-    if kind == planning.PARTNER_BEFORE_24H:
+    ready_url = reconfirm_url = ""
+    if interview is not None and shown is interview:
+        # Issue 15: the signed links, for this version of the time.
+        if kind in (planning.BEFORE_1H, planning.ESCALATION):
+            ready_url = readiness.link(readiness.READY, interview, incident_id=incident.pk)
+        elif kind == planning.BEFORE_24H:
+            reconfirm_url = readiness.link(readiness.RECONFIRMED, interview,
+                                           incident_id=incident.pk)
+    if kind in planning.PARTNER_KINDS:
         # The partner's own email: to their accepted address, with their own stop link.
         to, recipient = partner_address(profile), ""
         unsubscribe = _partner_stop_url(profile)
@@ -153,6 +161,8 @@ def reminder_mail(row: Reminder, situation: Situation, *, now: datetime | None =
         thread_id=thread_id_for(incident.pk),
         ics_url=emails.absolute(reverse("incident_ics", args=[incident.pk]))
         if cal is not None or (kind in LINK_KINDS and interview is not None) else "",
+        ready_url=ready_url,
+        reconfirm_url=reconfirm_url,
     )
 
 

@@ -34,6 +34,9 @@ INTERVIEW_MOVED = "interview_moved"
 INTERVIEW_CHANGED = "interview_changed"
 INTERVIEW_CALLED_OFF = "interview_called_off"
 PARTNER_BEFORE_24H = "partner_before_24h"
+# Issue 15: the short nudge when "I'm ready" was not clicked, and the partner's note.
+ESCALATION = "escalation"
+PARTNER_ESCALATION = "partner_escalation"
 
 # The kinds, owned here: the model's choices and the profile's list derive from this table.
 KIND_CHOICES = (
@@ -49,18 +52,23 @@ KIND_CHOICES = (
     (INTERVIEW_CHANGED, "Interview details changed"),
     (INTERVIEW_CALLED_OFF, "Interview called off"),
     (PARTNER_BEFORE_24H, "Partner's copy, the day before"),
+    (ESCALATION, "Not ready yet: 30 minutes before"),
+    (PARTNER_ESCALATION, "Partner's note when you are not ready"),
 )
 LABELS = dict(KIND_CHOICES)
 # The kinds a person can turn off in their profile (the test reminder is sent on request).
 OPTIONAL_KINDS = (
     FIRST_HOUR, FOLLOW_UP, BEFORE_24H, BEFORE_1H, THANK_YOU, THANK_YOU_LAST_CALL,
     INTERVIEW_CONFIRMED, INTERVIEW_MOVED, INTERVIEW_CHANGED, INTERVIEW_CALLED_OFF,
-    PARTNER_BEFORE_24H,
+    PARTNER_BEFORE_24H, ESCALATION, PARTNER_ESCALATION,
 )
 # The kinds addressed to the accountability partner, not the person.
-PARTNER_KINDS = (PARTNER_BEFORE_24H,)
+PARTNER_KINDS = (PARTNER_BEFORE_24H, PARTNER_ESCALATION)
+# Issue 15: asked only when the person has not said "I'm ready" after the 1 h reminder; the
+# click cancels them.
+ESCALATION_KINDS = (ESCALATION, PARTNER_ESCALATION)
 # Kinds about the confirmed interview: planned for one version of its time.
-INTERVIEW_KINDS = (BEFORE_24H, BEFORE_1H, THANK_YOU, THANK_YOU_LAST_CALL)
+INTERVIEW_KINDS = (BEFORE_24H, BEFORE_1H, THANK_YOU, THANK_YOU_LAST_CALL, *ESCALATION_KINDS)
 # The notices of a change to the confirmed interview, keyed by the interview's SEQUENCE (the
 # row's `version` holds it): one per significant change, due at once.
 CONFIRMED, MOVED, CHANGED, CALLED_OFF = "confirmed", "moved", "changed", "called_off"
@@ -96,6 +104,13 @@ LAST_CALL_VALID = timedelta(hours=24)
 MORNING = time(9, 0)
 # A notice is useful until the interview is over, and for at least this long after the change.
 NOTICE_MIN_VALID = timedelta(hours=1)
+# Issue 15: the escalation is due this long before the start, and never sooner than
+# ESCALATION_GRACE after the 1 h reminder went out (a late 1 h reminder gets time to be read);
+# it expires at the start. With less than ESCALATION_MIN_LEFT left, none is planned.
+ESCALATION_DUE = timedelta(minutes=30)
+ESCALATION_GRACE = timedelta(minutes=15)
+ESCALATION_MIN_LEFT = timedelta(minutes=5)
+READY_REASON = "You said you're ready."
 
 
 @dataclass(frozen=True)
@@ -122,6 +137,9 @@ class Interview:
     sequence: int = 0
     change: str = ""
     changed_at: datetime | None = None
+    # Issue 15: the person clicked "I'm ready" / "I've re-confirmed" for this version's time.
+    ready: bool = False
+    reconfirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -151,6 +169,9 @@ class Facts:
     # stopped their copies; nudges are held through the night.
     partner: bool = False
     quiet_hours: bool = True
+    # Issue 15, added by reminders_sync from the rows: when the 1 h reminder for the
+    # interview's current version went out (None while it has not).
+    before_1h_sent_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -284,6 +305,30 @@ def _wanted(facts: Facts) -> list[Planned]:
                 local_date(iv.end, facts.person_tz) + timedelta(days=1), facts.person_tz
             )
             out.append(Planned(Key(THANK_YOU_LAST_CALL, rid, v), last, last + LAST_CALL_VALID))
+        out += _escalations(facts, iv)
+    return out
+
+
+def escalation_due(start: datetime, before_1h_sent_at: datetime) -> datetime | None:
+    """When the "not ready yet" nudge is due: 30 minutes before the start, and at least
+    ESCALATION_GRACE after the 1 h reminder went out; None when too little time is left."""
+    start = utc(start)
+    due = max(start - ESCALATION_DUE, utc(before_1h_sent_at) + ESCALATION_GRACE)
+    return due if start - due >= ESCALATION_MIN_LEFT else None
+
+
+def _escalations(facts: Facts, iv: Interview) -> list[Planned]:
+    """Issue 15: only for a confirmed interview whose 1 h reminder was sent and which the person
+    has not said they are ready for; the partner's note only if the partner opted in."""
+    if iv.ready or facts.before_1h_sent_at is None:
+        return []
+    due = escalation_due(iv.start, facts.before_1h_sent_at)
+    if due is None:
+        return []
+    start = utc(iv.start)
+    out = [Planned(Key(ESCALATION, iv.reschedule_id, iv.version), due, start)]
+    if facts.partner:
+        out.append(Planned(Key(PARTNER_ESCALATION, iv.reschedule_id, iv.version), due, start))
     return out
 
 
@@ -368,4 +413,6 @@ def stale_reason(key: Key, facts: Facts) -> str:
         return "The interview moved to a new time; reminders follow the new time."
     if kind in (THANK_YOU, THANK_YOU_LAST_CALL) and facts.thank_you_sent:
         return "You sent the thank-you note."
+    if kind in ESCALATION_KINDS and iv.ready:
+        return READY_REASON
     return ""

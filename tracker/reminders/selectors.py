@@ -44,6 +44,8 @@ class ReminderPanel:
     # No interview is confirmed, but the last one was called off: the calendar file is the
     # cancellation (a calendar that imports it drops the event).
     called_off: bool = False
+    # Issue 15: the confirmed interview (its "I'm ready" / "re-confirmed" state is shown).
+    interview: object = None
 
 
 def _note(r: Reminder) -> str:
@@ -78,6 +80,7 @@ def reminders_panel(*, situation) -> ReminderPanel:
         has_interview=situation.interview is not None,
         can_test=situation.is_open,
         called_off=situation.interview is None and situation.called_off is not None,
+        interview=situation.interview,
     )
 
 

@@ -55,15 +55,30 @@ def _new_row(incident, p: planning.Planned) -> Reminder:
     )
 
 
-def delivery_facts(situation: Situation) -> planning.Facts:
+def delivery_facts(situation: Situation, rows: Iterable[Reminder] = ()) -> planning.Facts:
     """The situation's planning facts with the person's delivery preferences: quiet hours, and
     whether the partner gets their own copy (only once they accepted the invitation and while
     they have not stopped it: `accounts.selectors.partner_address`)."""
     profile = situation.incident.owner.profile
+    facts = situation.plan
     return dataclasses.replace(
-        situation.plan,
+        facts,
         quiet_hours=getattr(profile, "quiet_hours", True),
         partner=bool(partner_address(profile)),
+        before_1h_sent_at=_before_1h_sent_at(facts, rows),  # issue 15: the escalation
+    )
+
+
+def _before_1h_sent_at(facts: planning.Facts, rows: Iterable[Reminder]) -> datetime | None:
+    """When the 1 h reminder of the interview's current version went out, from `rows`."""
+    iv = facts.interview
+    if iv is None:
+        return None
+    return next(
+        (r.sent_at or r.updated_at for r in rows
+         if r.kind == planning.BEFORE_1H and r.status == Status.SENT
+         and (r.reschedule_id, r.version) == (iv.reschedule_id, iv.version)),
+        None,
     )
 
 
@@ -75,14 +90,14 @@ def reminders_sync(*, incident, now: datetime) -> dict[str, int]:
     person turned off. A row due now asks the dispatcher to run once the write commits."""
     counts = {"created": 0, "skipped": 0, "cancelled": 0, "updated": 0, "revived": 0}
     with transaction.atomic():
-        facts = delivery_facts(situation_for(incident))
-        planned = {p.key: p for p in planning.plan(facts, now)}
         # Locked so that a dispatcher's claim (SKIP LOCKED) waits for this write to commit.
         rows = list(
             Reminder.objects.select_for_update()
             .filter(incident=incident)
             .exclude(kind=Reminder.Kind.TEST)
         )
+        facts = delivery_facts(situation_for(incident), rows)
+        planned = {p.key: p for p in planning.plan(facts, now)}
         seen = set()
         for row in rows:
             key = _key(row)

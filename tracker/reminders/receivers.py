@@ -1,0 +1,34 @@
+"""What follows a sent reminder (issue 15): once the 1 h reminder has gone out, the incident is
+re-planned so that the "not ready yet" escalation exists (planning wants it only after the 1 h
+reminder was sent and while "I'm ready" has not been clicked).
+
+Connected in `RemindersConfig.ready()`. It runs inside the dispatcher's transaction (the sent
+mark and the new rows commit together), in a savepoint of its own: a failure here is logged and
+never undoes the sent mark."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.dispatch import receiver
+
+from . import planning
+from .services import reminders_sync
+from .signals import reminder_sent
+
+log = logging.getLogger(__name__)
+
+# The kinds whose sending changes the plan.
+REPLAN_AFTER = (planning.BEFORE_1H,)
+
+
+@receiver(reminder_sent, dispatch_uid="tracker.reminders.replan_after_sent")
+def replan_after_sent(sender, *, reminder, incident, now, **kwargs) -> None:
+    if reminder.kind not in REPLAN_AFTER:
+        return
+    try:
+        with transaction.atomic():
+            reminders_sync(incident=incident, now=now)
+    except Exception:  # the email is out and marked; only the follow-up plan is missing
+        log.exception("Reminder %s: could not plan what follows it", reminder.pk)
