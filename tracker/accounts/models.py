@@ -39,6 +39,13 @@ class Profile(models.Model):
     # Issue 10: nudges not about an imminent interview (follow-up, thank-you, last call) due
     # between 21:00 and 08:00 in the person's zone wait until 08:00 (reminders/planning.py).
     quiet_hours = models.BooleanField("hold nudges at night", default=True)
+    # Issue 15: the private calendar feed (tracker/accounts/feed.py): a long random token ("" =
+    # no feed; regenerating revokes the old URL), whether events name the interviewer, and
+    # when either last changed (the feed's Last-Modified).
+    feed_token = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    feed_interviewer = models.BooleanField("name the interviewer in my calendar feed",
+                                           default=False)
+    feed_changed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"Profile of {self.user}"

@@ -6,7 +6,7 @@ partner's answer."""
 from allauth.account import views as allauth_views
 from django.urls import path, re_path
 
-from . import views
+from . import feed_views, views
 
 urlpatterns = [
     # The names the templates and LOGIN_URL use, then allauth's own for the same views.
@@ -39,5 +39,6 @@ urlpatterns = [
          name="account_reset_password_from_key_done"),
     # The person's own pages, and the partner's answer to an invitation.
     path("profile/", views.profile, name="profile"),
+    path("profile/feed/", feed_views.profile_feed, name="profile_feed"),  # issue 15
     path("partner/<str:token>/", views.partner_answer_view, name="partner_answer"),
 ]

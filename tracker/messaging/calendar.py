@@ -182,3 +182,63 @@ def alarms(start: datetime, now: datetime) -> list[Alarm]:
         alarm.add("trigger", _Before(-before))
         out.append(alarm)
     return out
+
+
+# --- Issue 15: the person's live calendar feed ------------------------------------------------
+#
+# One VCALENDAR without METHOD (a subscription, not an iTIP message) holding every upcoming
+# agreed interview and the called-off ones as STATUS:CANCELLED, each under its incident's one UID
+# and SEQUENCE, so a subscribed calendar updates the event in place. It says nothing beyond the
+# company, the role and the times (no link, place, phone or address; the interviewer's name only
+# when the person asked for it). Each copy is stamped with the time of its last change, and its
+# alarms are those still ahead of that change, so that the same facts give the same bytes (the
+# feed's ETag).
+
+FEED_NAME = "Interviews (interview recovery tracker)"
+FEED_REFRESH = "PT15M"
+
+
+def feed_event(
+    reschedule, *, incident, person_tz: str, stamp: datetime, interviewer: str = "",
+    details_url: str = "",
+) -> Event:
+    cancelled = reschedule.cancelled_at is not None
+    zone = reschedule.time_zone or incident.interview_tz
+    start, end = _utc(reschedule.start), _utc(reschedule.end)
+    lines = ["This interview was called off." if cancelled else "Your rescheduled interview."]
+    lines += [f"Time: {z}" for z in in_zones(start, person_tz, zone)]
+    lines.append(f"Agreed in {zone}.")
+    if interviewer:
+        lines.append(f"Interviewer: {interviewer}")
+    if details_url:
+        lines.append(f"Details (log in): {details_url}")
+    event = Event()
+    summary = f"Interview: {incident.role} at {incident.company}"
+    event.add("summary", _text(("Called off: " if cancelled else "") + summary))
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("dtstamp", _utc(stamp))
+    event.add("last-modified", _utc(stamp))
+    event.add("uid", uid_for(incident))
+    event.add("sequence", int(reschedule.sequence))
+    event.add("description", _text("\n".join(lines)))
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
+    event.add("class", "PRIVATE")
+    if not cancelled:
+        for alarm in alarms(start, stamp):
+            event.add_component(alarm)
+    return event
+
+
+def feed_calendar(events, *, name: str = FEED_NAME) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", _text(name))
+    cal.add("x-published-ttl", FEED_REFRESH)
+    cal.add("refresh-interval", vDuration(timedelta(minutes=15)), parameters={"VALUE": "DURATION"})
+    for event in events:
+        cal.add_component(event)
+    return cal.to_ical()
