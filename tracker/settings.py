@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "tracker.incidents",
     "tracker.reminders",
     "tracker.web",
+    "tracker.privacy",  # issue 16: export, delete, retention, coach
 ]
 
 MIDDLEWARE = [
@@ -217,6 +218,22 @@ SEND_LIMITS = {
     "password_reset": (env.int("LIMIT_PASSWORD_RESETS_PER_DAY", default=5),) * 2,
     "incident": (env.int("LIMIT_INCIDENTS_PER_DAY", default=20), 0),
 }
+SEND_LIMITS["coach_invitation"] = (env.int("LIMIT_COACH_INVITATIONS_PER_DAY", default=3),) * 2
+
+# Issue 16 (tracker/privacy): contact details of incidents closed longer than
+# PRIVACY_RETENTION_MONTHS are erased by a periodic task (every PRIVACY_SWEEP_SECONDS); an
+# export link works PRIVACY_EXPORT_HOURS; an account with more rows than
+# PRIVACY_EXPORT_INLINE_ROWS gets its export built by the worker; a coach's invitation link
+# works PRIVACY_COACH_LINK_DAYS.
+PRIVACY_RETENTION_MONTHS = env.int("PRIVACY_RETENTION_MONTHS", default=12)
+PRIVACY_SWEEP_SECONDS = env.float("PRIVACY_SWEEP_SECONDS", default=3600.0)
+PRIVACY_EXPORT_HOURS = env.int("PRIVACY_EXPORT_HOURS", default=24)
+PRIVACY_EXPORT_INLINE_ROWS = env.int("PRIVACY_EXPORT_INLINE_ROWS", default=2000)
+PRIVACY_COACH_LINK_DAYS = env.int("PRIVACY_COACH_LINK_DAYS", default=7)
+if min(PRIVACY_RETENTION_MONTHS, PRIVACY_SWEEP_SECONDS, PRIVACY_EXPORT_HOURS,
+       PRIVACY_COACH_LINK_DAYS) <= 0:
+    raise ImproperlyConfigured("PRIVACY_RETENTION_MONTHS, _SWEEP_SECONDS, _EXPORT_HOURS and "
+                               "_COACH_LINK_DAYS must be positive.")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
