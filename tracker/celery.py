@@ -38,4 +38,10 @@ def _add_beat_schedule(sender, **kwargs):
     sender.conf.beat_schedule = {
         **(sender.conf.beat_schedule or {}),
         **beat_schedule(settings.REMINDER_TICK_SECONDS),
+        # Issue 16: erase contact details past the retention period, expire exports.
+        "privacy-retention-sweep": {
+            "task": "tracker.privacy.tasks.retention_sweep",
+            "schedule": settings.PRIVACY_SWEEP_SECONDS,
+            "options": {"expires": settings.PRIVACY_SWEEP_SECONDS},
+        },
     }

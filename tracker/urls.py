@@ -19,5 +19,6 @@ urlpatterns = [
     path("healthz/live", health.live, name="healthz_live"),
     path("admin/", admin.site.urls),
     path("accounts/", include("tracker.accounts.urls")),
+    path("", include("tracker.privacy.urls")),  # issue 16
     path("", include("tracker.web.urls")),
 ]
