@@ -67,6 +67,18 @@ def other_user(db):
     return UserFactory()
 
 
+# The security and fuzz tiers' names for them: the owner of the objects at stake, and someone
+# else who must not reach them.
+@pytest.fixture
+def owner(user):
+    return user
+
+
+@pytest.fixture
+def intruder(other_user):
+    return other_user
+
+
 # Logging in. django-axes' backend needs the request in authenticate(), and the test client's
 # login() passes none (it raises AxesBackendRequestParameterRequired): tests log in with
 # force_login(), which skips the password check, and the tests of the password check post the

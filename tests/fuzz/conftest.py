@@ -5,9 +5,9 @@ has no contact, no times, no topic and no promised item)."""
 from datetime import timedelta
 
 import pytest
-import time_machine
 
 from tests.factories import UserFactory
+from tests.helpers import frozen_clock
 from tests.security import report
 from tests.security.conftest import owner_objects
 from tests.web.conftest import NOW, log_incident
@@ -24,15 +24,7 @@ def _no_rate_limits(settings):
     settings.SEND_LIMITS = dict.fromkeys(settings.SEND_LIMITS, (10**6, 10**6))
 
 
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def owner(db):
-    return UserFactory()
+clock = frozen_clock(NOW)
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from tests.fuzz.discovery import Field, Form, forms_in, links_with_query, url_name
 from tests.security import report
-from tests.security.test_ownership import OBJECT_ROUTES
+from tests.security.test_ownership import OBJECT_ROUTES, incident_objects
 from tests.security.urlwalk import is_public, routes
 from tests.web.conftest import NOW
 from tracker.messaging import composer
@@ -71,21 +71,6 @@ NOT_FORMS = {
 FUTURE = (NOW + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
 
 # --- Finding the forms -----------------------------------------------------------------------
-
-
-def objects_of(world: dict, key: str) -> dict:
-    incident = world[key]
-    reschedule = incident.reschedules.order_by("-pk").first()
-    return {
-        "incident": incident,
-        "confirmed_incident": world["confirmed_incident"],
-        "contact": incident.contacts.order_by("pk").first(),
-        "outreach": incident.outreach.order_by("pk").first(),
-        "reschedule": reschedule,
-        "slot": reschedule.slots.first() if reschedule else None,
-        "safeguard": incident.safeguards.first(),
-        "material": incident.materials.first(),
-    }
 
 
 def reset_link(user) -> str:
@@ -152,7 +137,7 @@ def pages(world: dict, owner, nameless) -> list[tuple[str, object]]:
             continue
         spec = OBJECT_ROUTES[route.name]
         for key in INCIDENT_KEYS:
-            objs = objects_of(world, key)
+            objs = incident_objects(world[key], confirmed_incident=world["confirmed_incident"])
             if any(objs[k] is None for k in spec.ids.values()):
                 continue
             ids = {p: objs[k].pk for p, k in spec.ids.items()}

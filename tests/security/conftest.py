@@ -1,14 +1,14 @@
-"""Fixtures of the security tier: a fixed clock, an owner whose objects fill every URL with an id,
-another person, and a staff member."""
+"""Fixtures of the security tier: a fixed clock, the objects of an owner that fill every URL with
+an id, and a staff member (`owner` and `intruder`, the other person, are in tests/conftest.py)."""
 
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.test import Client
 from django.urls import reverse
 
 from tests.factories import UserFactory
+from tests.helpers import frozen_clock
 from tests.security import report
 from tests.web.conftest import NOW, log_incident, walked_incident
 from tracker.incidents import services
@@ -17,10 +17,7 @@ from tracker.incidents import services
 OWNER_COMPANY = "Zyxwvut Owner Corp"
 
 
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+clock = frozen_clock(NOW)
 
 
 def owner_objects(owner, *, now=NOW) -> dict:
@@ -37,16 +34,6 @@ def owner_objects(owner, *, now=NOW) -> dict:
     )
     objs["confirmed_incident"] = confirmed
     return objs
-
-
-@pytest.fixture
-def owner(db):
-    return UserFactory()
-
-
-@pytest.fixture
-def intruder(db):
-    return UserFactory()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
+from django.apps import apps
 from django.db import transaction
 from django.forms.models import model_to_dict
 from django.urls import reverse
@@ -19,16 +20,6 @@ from tests.security.conftest import OWNER_COMPANY, csrf_client, owner_objects
 from tests.security.urlwalk import Route, routes
 from tests.web.conftest import NOW, slot_data
 from tracker.accounts.models import Profile
-from tracker.incidents.models import (
-    Contact,
-    Incident,
-    Outreach,
-    PromisedMaterial,
-    ProposedSlot,
-    Reschedule,
-    Safeguard,
-    TimelineEvent,
-)
 from tracker.messaging import composer
 from tracker.reminders.models import Reminder
 
@@ -125,11 +116,25 @@ OBJECT_ROUTES: dict[str, ObjectRoute] = {
     "incident_ics": ObjectRoute({"pk": "confirmed_incident"}),
 }
 
-# Every model a person owns, for the "nothing was written" snapshot.
-OWNED_MODELS = (
-    Incident, Contact, Outreach, Reschedule, ProposedSlot, Safeguard, PromisedMaterial,
-    TimelineEvent, Reminder, Profile,
-)
+def incident_objects(incident, *, confirmed_incident) -> dict:
+    """The objects that fill the URLs of one incident, keyed as the ids of OBJECT_ROUTES (None
+    where the incident has no such object yet); `confirmed_incident` fills the .ics URL."""
+    reschedule = incident.reschedules.order_by("-pk").first()
+    return {
+        "incident": incident,
+        "confirmed_incident": confirmed_incident,
+        "contact": incident.contacts.order_by("pk").first(),
+        "outreach": incident.outreach.order_by("pk").first(),
+        "reschedule": reschedule,
+        "slot": reschedule.slots.first() if reschedule else None,
+        "safeguard": incident.safeguards.first(),
+        "material": incident.materials.first(),
+    }
+
+
+# Every model a person owns, for the "nothing was written" snapshot: all of the incidents app's
+# (a new one is swept without being listed here), the reminders and the profile.
+OWNED_MODELS = (*apps.get_app_config("incidents").get_models(), Reminder, Profile)
 # A valid id that names nobody's object: what a stranger's object must look like.
 NOBODY = 987_654_321
 

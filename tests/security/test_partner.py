@@ -10,13 +10,13 @@ import re
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
 from tests import scenarios
 from tests.factories import UserFactory
+from tests.helpers import frozen_clock
 from tracker.accounts import partner
 from tracker.accounts.forms import REMINDER_KINDS
 from tracker.accounts.models import Profile
@@ -31,10 +31,7 @@ PHISH = "Click https://phish.example/login"
 NOW = scenarios.CONFIRMED_AT + timedelta(minutes=5)
 
 
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+clock = frozen_clock(NOW)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from django.urls import reverse
 from tests import scenarios
 from tests.accounts.helpers import sign_up_data
 from tests.factories import UserFactory
+from tests.helpers import frozen_clock
 from tracker.incidents.models import Incident
 from tracker.reminders.models import Reminder
 
@@ -34,10 +35,7 @@ def small_limits(settings):
     settings.SEND_LIMITS["incident"] = (N, 0)
 
 
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+clock = frozen_clock(NOW)
 
 
 @pytest.fixture

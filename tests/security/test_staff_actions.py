@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.test import Client
@@ -17,6 +16,7 @@ from django.urls import reverse
 
 from tests import scenarios
 from tests.factories import UserFactory
+from tests.helpers import frozen_clock
 from tracker.incidents.models import TimelineEvent
 from tracker.reminders.models import Reminder
 
@@ -36,10 +36,7 @@ def staff_with(*codenames):
     return user, client
 
 
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+clock = frozen_clock(NOW)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from django.urls import reverse
 from tests.security import report
 from tests.security.hostile import AFTER, hostile_world, html_part, reminder_emails
 from tests.security.markup import assert_shown_escaped, markup_problems
-from tests.security.test_ownership import OBJECT_ROUTES
+from tests.security.test_ownership import OBJECT_ROUTES, incident_objects
 from tests.security.urlwalk import routes
 from tracker.accounts.partner import make_token
 
@@ -54,21 +54,6 @@ TOKEN_ROUTES = {
 }
 
 
-def incident_objects(w: dict, incident) -> dict:
-    """The objects that fill the URLs of one incident (keys of OBJECT_ROUTES)."""
-    reschedule = incident.reschedules.order_by("-pk").first()
-    return {
-        "incident": incident,
-        "confirmed_incident": w["attended"],
-        "contact": incident.contacts.order_by("pk").first(),
-        "outreach": incident.outreach.order_by("pk").first(),
-        "reschedule": reschedule,
-        "slot": reschedule.slots.first() if reschedule else None,
-        "safeguard": incident.safeguards.first(),
-        "material": incident.materials.first(),
-    }
-
-
 def page_urls(w: dict) -> list[tuple[str, str]]:
     """(URL name, URL) of every page of the URL conf: the pages without an object once, and
     those with an id for each incident (every draft kind included)."""
@@ -93,7 +78,7 @@ def page_urls(w: dict) -> list[tuple[str, str]]:
         if route.name == "incident_detail":
             incidents.append(w["closed"])
         for incident in incidents:
-            objs = incident_objects(w, incident)
+            objs = incident_objects(incident, confirmed_incident=w["attended"])
             if any(objs[key] is None for key in spec.ids.values()):
                 continue
             values = {k: objs[key].pk for k, key in spec.ids.items()}

@@ -4,19 +4,16 @@ object URL of the incident page exists."""
 from datetime import timedelta
 
 import pytest
-import time_machine
 
 from tests.factories import BASE
+from tests.helpers import frozen_clock
 from tracker.incidents import services
 
 # The miss happened at BASE (14:00 UTC) and was found 20 minutes later; "now" is 10 minutes on.
 NOW = BASE + timedelta(minutes=30)
 
 
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+clock = frozen_clock(NOW)
 
 
 def log_incident(owner, *, now=NOW, **overrides):

@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote, urlsplit
 
 import pytest
-import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from tests.web.conftest import slot_data
+from tests.factories import BASE
+from tests.helpers import frozen_clock
+from tests.web.conftest import log_incident, slot_data
 from tracker.incidents import services
 from tracker.incidents.models import (
     Contact,
@@ -25,31 +26,16 @@ from tracker.messaging import composer
 
 pytestmark = pytest.mark.django_db
 
-MISSED = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+MISSED = BASE  # when log_incident's interview was
 NOW = MISSED + timedelta(minutes=25)
 
 
-@pytest.fixture
-def frozen():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+frozen = frozen_clock(NOW)
 
 
 def log(owner, **overrides) -> Incident:
-    fields = {
-        "company": "Acme Robotics",
-        "role": "Backend engineer",
-        "interview_at": MISSED,
-        "interview_tz": "Asia/Kolkata",
-        "candidate_tz": "America/Chicago",
-        "format": "video",
-        "cause": "timezone",
-        "discovered_at": MISSED + timedelta(minutes=20),
-        "contact_name": "Priya Raman",
-        "contact_email": "priya@acme.example",
-    }
-    fields.update(overrides)
-    return services.incident_log(owner=owner, now=NOW, **fields)
+    """The web tests' incident (missed at MISSED, found 20 minutes later), at Acme Robotics."""
+    return log_incident(owner, now=NOW, **{"company": "Acme Robotics", **overrides})
 
 
 def propose(incident):
