@@ -309,6 +309,11 @@ if not CELERY_BROKER_URL:
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
+    # Take a message only when a pool process is free. A tick is acknowledged as it starts, so a
+    # busy worker then holds no unacknowledged message when Redis dies; restoring one on the
+    # dead connection is what crashed workers (kombu: "Unrecoverable error: AttributeError
+    # ... 'hostname'", reproduced by tests/faults/test_mid_dispatch_faults.py). Redis only.
+    CELERY_WORKER_DISABLE_PREFETCH = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -317,6 +322,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A broker that goes away is waited for, however long: never give up and exit.
 CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Celery 6's default, set now: on a lost connection, late-acknowledged tasks that can no longer be
+# acknowledged are cancelled and come back, instead of running on to a doubled delivery.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
