@@ -25,6 +25,16 @@ def unreachable_broker(settings):
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {}
 
 
+@pytest.fixture
+def database_down(monkeypatch):
+    """Every query fails as on a database that refuses connections."""
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connections["default"], "cursor", refuse)
+
+
 def test_healthz_is_200_when_database_and_broker_answer(client, filesystem_broker):
     response = client.get("/healthz")
 
@@ -44,12 +54,7 @@ def test_healthz_is_503_when_the_broker_is_unreachable(client, unreachable_broke
     }
 
 
-def test_healthz_is_503_when_the_database_fails(client, filesystem_broker, monkeypatch):
-    def refuse(*args, **kwargs):
-        raise OperationalError("connection refused")
-
-    monkeypatch.setattr(connections["default"], "cursor", refuse)
-
+def test_healthz_is_503_when_the_database_fails(client, filesystem_broker, database_down):
     response = client.get("/healthz")
 
     assert response.status_code == 503
@@ -69,12 +74,7 @@ def test_health_endpoints_need_no_login(client, filesystem_broker):
     assert client.get("/healthz/live").status_code == 200
 
 
-def test_liveness_checks_nothing(client, unreachable_broker, monkeypatch):
-    def refuse(*args, **kwargs):
-        raise OperationalError("connection refused")
-
-    monkeypatch.setattr(connections["default"], "cursor", refuse)
-
+def test_liveness_checks_nothing(client, unreachable_broker, database_down):
     response = client.get("/healthz/live")
 
     assert response.status_code == 200

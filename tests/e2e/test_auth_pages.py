@@ -1,22 +1,23 @@
 """The log-in and sign-up pages in a real browser (django-allauth's views, log in by email):
 they load clean under the CSP, and the log-in form works with the keyboard alone."""
 
-import pytest
 from django.urls import reverse
 
+from tests.e2e.helpers import has_focus, tab_to
 from tests.factories import UserFactory
 
 PASSWORD = "correct horse battery"
 
 
-def tab_to(page, selector, limit=40):
-    """Press Tab until the element matching selector has the focus, as a keyboard user would."""
-    target = page.locator(selector)
-    for _ in range(limit):
-        if target.evaluate("el => el === document.activeElement"):
-            return
-        page.keyboard.press("Tab")
-    pytest.fail(f"{selector} never received the focus after {limit} presses of Tab")
+def type_login_by_keyboard(page, email, password):
+    """On the log-in page: Tab to the email field and type `email`, Tab on to the password field
+    and type `password`, as a keyboard user would. The focus stays in the password field."""
+    page.goto(reverse("login"))
+    tab_to(page, page.locator("input[name=login]"))
+    page.keyboard.type(email)
+    page.keyboard.press("Tab")
+    assert has_focus(page.locator("input[name=password]"))
+    page.keyboard.type(password)
 
 
 def test_login_page_loads_without_console_errors_or_csp_violations(page):
@@ -45,15 +46,9 @@ def test_sign_up_page_loads_without_console_errors_or_csp_violations(page):
 
 def test_login_form_can_be_filled_and_submitted_by_keyboard_alone(page):
     user = UserFactory()
-    page.goto(reverse("login"))
-
-    tab_to(page, "input[name=login]")
-    page.keyboard.type(user.email)
+    type_login_by_keyboard(page, user.email, PASSWORD)
     page.keyboard.press("Tab")
-    assert page.locator("input[name=password]").evaluate("el => el === document.activeElement")
-    page.keyboard.type(PASSWORD)
-    page.keyboard.press("Tab")
-    assert page.get_by_role("button", name="Log in").evaluate("el => el === document.activeElement")
+    assert has_focus(page.get_by_role("button", name="Log in"))
     with page.expect_navigation():
         page.keyboard.press("Enter")
 
@@ -64,12 +59,7 @@ def test_login_form_can_be_filled_and_submitted_by_keyboard_alone(page):
 
 def test_a_wrong_password_by_keyboard_shows_the_form_again_with_a_message(page):
     user = UserFactory()
-    page.goto(reverse("login"))
-
-    tab_to(page, "input[name=login]")
-    page.keyboard.type(user.email)
-    page.keyboard.press("Tab")
-    page.keyboard.type("not the password")
+    type_login_by_keyboard(page, user.email, "not the password")
     with page.expect_navigation():
         page.keyboard.press("Enter")
 

@@ -415,6 +415,14 @@ class Cluster:
         self.procs.append(p)
         return p
 
+    def start(self, *, clock_offset=0.0, **worker_options) -> Proc:
+        """A worker (with `worker_options`) and a beat, both with `clock_offset`; returns the
+        worker once it is ready to take ticks."""
+        worker = self.worker(clock_offset=clock_offset, **worker_options)
+        self.beat(clock_offset=clock_offset)
+        worker.wait_ready()
+        return worker
+
     def stop(self) -> None:
         for p in self.procs:  # all at once: each takes a moment to shut down warm
             if p.alive():

@@ -44,9 +44,7 @@ def a_confirmed_interview(user, start, now):
 def test_24h_and_1h_reminders_each_arrive_exactly_once_with_both_zones_and_an_ics(
     cluster, sink, user
 ):
-    worker = cluster.worker()
-    cluster.beat()
-    worker.wait_ready()
+    cluster.start()
     now = datetime.now(UTC)
     start = now + DAY + timedelta(seconds=2)
     incident = a_confirmed_interview(user, start, now)
@@ -55,8 +53,7 @@ def test_24h_and_1h_reminders_each_arrive_exactly_once_with_both_zones_and_an_ic
 
     # The 1 h reminder is due 23 h later: workers whose clock lives 23 h ahead reach it.
     cluster.stop()
-    worker = cluster.worker(clock_offset=(DAY - timedelta(hours=1)).total_seconds())
-    cluster.beat(clock_offset=(DAY - timedelta(hours=1)).total_seconds())
+    cluster.start(clock_offset=(DAY - timedelta(hours=1)).total_seconds())
     wait_for(lambda: ids["before_1h"] in sink.ids(), 40, "the 1 h reminder", cluster)
     time.sleep(4 * TICK)  # a few more ticks: nothing may arrive twice
 
@@ -85,9 +82,7 @@ def test_24h_and_1h_reminders_each_arrive_exactly_once_with_both_zones_and_an_ic
 def test_moving_the_interview_while_waiting_sends_only_the_new_times_reminder(
     cluster, sink, user
 ):
-    worker = cluster.worker()
-    cluster.beat()
-    worker.wait_ready()
+    cluster.start()
     now = datetime.now(UTC)
     incident = a_confirmed_interview(user, now + DAY + timedelta(seconds=3), now)
     old = ids_of(incident, 1)

@@ -51,6 +51,20 @@ class ScriptedBackend(LocmemBackend):
         return super().send_messages(messages)
 
 
+def send_by_smtp(settings, port):
+    """Django's SMTP backend to 127.0.0.1:`port`, with no login and no TLS."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+
+
+def run_when_the_1h_reminders_are_due():
+    """One dispatcher run a second after the 1 h reminders fell due."""
+    with time_machine.travel(DUE_1H + timedelta(seconds=1), tick=False):
+        return dispatch.run()
+
+
 @pytest.fixture
 def scripted(settings):
     settings.EMAIL_BACKEND = "tests.reminders.test_dispatch.ScriptedBackend"
@@ -150,12 +164,8 @@ def test_one_smtp_connection_per_batch(user, settings):
     for _ in range(3):
         confirmed(user)
     with SmtpSink() as sink:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        with time_machine.travel(DUE_1H + timedelta(seconds=1), tick=False):
-            result = dispatch.run()
+        send_by_smtp(settings, sink.port)
+        result = run_when_the_1h_reminders_are_due()
     assert result.sent == 3 and result.batches == 1
     assert len(sink.received) == 3
     assert sink.handler.sessions == 1
@@ -190,8 +200,7 @@ def test_smtp_5xx_marks_failed_with_the_error_and_no_retry(user, scripted):
     scripted.script = [
         smtplib.SMTPRecipientsRefused({user.email: (550, b"5.1.1 No such user")})
     ]
-    with time_machine.travel(DUE_1H + timedelta(seconds=1), tick=False):
-        assert dispatch.run().failed == 1
+    assert run_when_the_1h_reminders_are_due().failed == 1
     with time_machine.travel(DUE_1H + timedelta(minutes=5), tick=False):
         assert dispatch.run().sent == 0
     r = reminders_by_kind(incident)[K.BEFORE_1H]
@@ -227,8 +236,7 @@ def test_gives_up_after_max_attempts(user, scripted, settings):
 def test_message_id_is_derived_from_the_reminder(user):
     incident = confirmed(user)
     r = reminders_by_kind(incident)[K.BEFORE_1H]
-    with time_machine.travel(DUE_1H + timedelta(seconds=1), tick=False):
-        dispatch.run()
+    run_when_the_1h_reminders_are_due()
     sent = [m for m in mail.outbox if m.subject.startswith("In 1 hour")][0]
     assert sent.extra_headers["Message-ID"] == r.message_id
     assert r.message_id == (
@@ -240,8 +248,7 @@ def test_person_without_email_gets_a_visible_failure(user):
     incident = confirmed(user)
     user.email = ""
     user.save()
-    with time_machine.travel(DUE_1H + timedelta(seconds=1), tick=False):
-        dispatch.run()
+    run_when_the_1h_reminders_are_due()
     r = reminders_by_kind(incident)[K.BEFORE_1H]
     assert r.status == S.FAILED and "no email address" in r.last_error
 
@@ -310,9 +317,7 @@ def test_unreachable_server_sends_the_whole_batch_back_with_backoff(user, settin
 
     confirmed(user)
     confirmed(user)
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    send_by_smtp(settings, free_port())
     settings.REMINDER_RETRY_BASE_SECONDS = 30
     now = DUE_1H + timedelta(seconds=1)
     with time_machine.travel(now, tick=False):
@@ -364,8 +369,7 @@ def test_a_421_resets_the_connection_for_the_next_message(user, scripted):
     confirmed(user)
     innocent = confirmed(user)
     scripted.script = [smtplib.SMTPDataError(421, b"4.3.2 Service not available, closing")]
-    with time_machine.travel(DUE_1H + timedelta(seconds=1), tick=False):
-        result = dispatch.run()
+    result = run_when_the_1h_reminders_are_due()
     assert result.retrying == 1 and result.sent == 1
     # smtplib closed its socket on the 421: the next message opened a fresh connection.
     assert scripted.opened == 2
@@ -380,12 +384,8 @@ def test_a_421_from_a_real_server_does_not_cost_the_next_message_an_attempt(user
     confirmed(user)
     innocent = confirmed(UserFactory(email="innocent@example.com"))
     with SmtpSink(script={user.email: ["421"]}) as sink:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        with time_machine.travel(DUE_1H + timedelta(seconds=1), tick=False):
-            result = dispatch.run()
+        send_by_smtp(settings, sink.port)
+        result = run_when_the_1h_reminders_are_due()
     r = reminders_by_kind(innocent)[K.BEFORE_1H]
     assert (r.status, r.attempts, r.last_error) == (S.SENT, 1, "")
     assert result.retrying == 1 and result.sent == 1

@@ -336,22 +336,14 @@ SLOT_FORMSETS = {
 
 @pytest.mark.parametrize("make", FORMS.values(), ids=FORMS.keys())
 def test_every_field_has_its_label_mark_errors_and_help(make):
-    form = make()
-    if form.is_bound:
-        form.is_valid()
-
-    page = render_form(form)
+    form, page = validated_and_rendered(make)
 
     assert_form_shown(page, form)
 
 
 @pytest.mark.parametrize("make", SLOT_FORMSETS.values(), ids=SLOT_FORMSETS.keys())
 def test_every_slot_has_its_label_mark_errors_and_help(make):
-    formset = make()
-    if formset.is_bound:
-        formset.is_valid()
-
-    page = render_form(formset)
+    formset, page = validated_and_rendered(make)
 
     assert_labels_and_ids(page)
     for message in formset.non_form_errors():
@@ -436,6 +428,14 @@ def test_an_error_is_linked_to_its_field_with_the_help_text():
 
 
 # --- Unbound forms: crispy's markup, kept in the cache by what it is made of ------------------
+
+
+def validated_and_rendered(make) -> tuple:
+    """The form `make()` builds (validated first if bound, so its errors show) and its page."""
+    form = make()
+    if form.is_bound:
+        form.is_valid()
+    return form, render_form(form)
 
 
 def crispy_include(form) -> str:
