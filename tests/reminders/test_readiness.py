@@ -118,22 +118,33 @@ def test_links_are_single_purpose(client, user):
     with time_machine.travel(DUE_1H, tick=False):
         assert client.get(as_reconfirm).status_code == 404
         assert client.post(as_reconfirm).status_code == 404
-        assert client.get(ready.replace("/ready/", "/other/")).status_code == 404
     assert not incident.reschedules.get(cancelled_at__isnull=True).is_reconfirmed
 
 
 def test_links_are_refused_for_another_incident_and_when_changed(client, user, other_user):
     incident = confirmed(user)
     other = confirmed(other_user)
+    mine = incident.reschedules.get(cancelled_at__isnull=True)
+    theirs = other.reschedules.get(cancelled_at__isnull=True)
+    # Signed by us, but naming one incident and another incident's interview.
+    crossed = readiness.make_token(
+        readiness.READY,
+        incident_id=incident.pk,
+        reschedule_id=theirs.pk,
+        version=theirs.version,
+        expires_at=theirs.end,
+    )
     url = _ready_url(incident)
-    elsewhere = url.replace(f"/incidents/{incident.pk}/", f"/incidents/{other.pk}/")
     tampered = url[:-3] + ("A" if url[-3] != "A" else "B") + url[-2:]
     with time_machine.travel(DUE_1H, tick=False):
-        for bad in (elsewhere, tampered):
-            assert client.get(bad).status_code == 404
-            assert client.post(bad).status_code == 404
-    assert not other.reschedules.get(cancelled_at__isnull=True).is_ready
-    assert not incident.reschedules.get(cancelled_at__isnull=True).is_ready
+        crossed_url = reverse("interview_ready", args=[crossed])
+        assert b"no longer current" in client.get(crossed_url).content
+        client.post(crossed_url)
+        assert client.get(tampered).status_code == 404
+        assert client.post(tampered).status_code == 404
+    theirs.refresh_from_db()
+    mine.refresh_from_db()
+    assert not theirs.is_ready and not mine.is_ready
 
 
 def test_links_expire(client, user):

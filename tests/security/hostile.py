@@ -16,7 +16,7 @@ from tracker.accounts.services import partner_answer, profile_update
 from tracker.incidents import services
 from tracker.reminders.mail import message_for
 from tracker.reminders.models import Reminder
-from tracker.reminders.services import reminder_send_test
+from tracker.reminders.services import reminder_send_test, reminders_sync
 
 # Confirmed interview of the second incident, and when the pages are looked at (after it).
 START = NOW + timedelta(days=1)
@@ -122,6 +122,15 @@ def _hostile_world(owner, p: str, *, link: str | None = None) -> dict:
     )
     owner.profile.refresh_from_db()
     partner_answer(token=read_token(make_token(owner.profile, "accept")), now=now)
+
+    # 5 (issue 15): confirmed, its 1 h reminder sent, no "I'm ready": the escalation rows.
+    late = services.incident_log(owner=owner, now=now, **fields)
+    services.outreach_record(incident=late, channel="call", result="reached", now=now)
+    services.reschedule_confirm(incident=late, start=START + timedelta(days=4),
+                                location=fit(p, 500), now=now, **details)
+    Reminder.objects.filter(incident=late, kind=Reminder.Kind.BEFORE_1H).update(
+        status=Reminder.Status.SENT, sent_at=START + timedelta(days=4, hours=-1))
+    reminders_sync(incident=late, now=START + timedelta(days=4, hours=-1))
 
     reminder_send_test(incident=pending, now=now)
     return {

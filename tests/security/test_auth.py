@@ -39,6 +39,9 @@ PUBLIC = {
     "partner_answer",
     # One-click unsubscribe from a reminder email: signed link, no login.
     "reminder_unsubscribe",
+    # Issue 15: "I'm ready" / "I've re-confirmed" from the reminders (signed, expiring links;
+    # GET asks, POST records) and the calendar feed (its private token is the key).
+    "interview_ready", "interview_reconfirmed", "calendar_feed",
     # Issue 11: help before the account. The front page of a visitor is "I just missed an
     # interview" (a logged-in person gets their dashboard there), its drafts, and the zone
     # search the zone fields use (Babel's city names, nothing of anyone's).

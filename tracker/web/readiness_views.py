@@ -27,10 +27,10 @@ def _invalid(request, message: str):
 
 @login_not_required
 @require_http_methods(["GET", "POST"])
-def interview_readiness(request, pk: int, purpose: str, token: str):
+def interview_readiness(request, token: str, purpose: str):
     now = timezone.now()
     try:
-        claim = readiness.read_token(purpose, token, incident_id=pk, now=now)
+        claim = readiness.read_token(purpose, token, now=now)
     except readiness.BadLink as exc:
         return _invalid(request, str(exc))
     incident = Incident.objects.filter(pk=claim.incident_id).first()

@@ -6,8 +6,10 @@ urlpatterns = [
     path("incidents/<int:pk>/reminders/test/", reminder_views.reminder_test, name="reminder_test"),
     path("incidents/<int:pk>/interview.ics", reminder_views.incident_ics, name="incident_ics"),
     # Issue 15: "I'm ready" / "I've re-confirmed", from the emails, without a login.
-    path("incidents/<int:pk>/interview/<str:purpose>/<str:token>/",
-         readiness_views.interview_readiness, name="interview_readiness"),
+    path("reminders/ready/<str:token>/", readiness_views.interview_readiness,
+         {"purpose": "ready"}, name="interview_ready"),
+    path("reminders/reconfirmed/<str:token>/", readiness_views.interview_readiness,
+         {"purpose": "reconfirmed"}, name="interview_reconfirmed"),
     # Issue 15: the private calendar feed (the token is the key).
     path("calendar/<str:token>.ics", feed_views.calendar_feed, name="calendar_feed"),
 ]
