@@ -120,7 +120,7 @@ def coach_access(request):
         form = CoachInviteForm(request.POST)
         if form.is_valid():
             try:
-                services.coach_invite(
+                access = services.coach_invite(
                     person=request.user,
                     email=form.cleaned_data["email"],
                     share_contacts=form.cleaned_data["share_contacts"],
@@ -131,7 +131,7 @@ def coach_access(request):
             else:
                 messages.success(
                     request,
-                    f"We emailed {form.cleaned_data['email']} an "
+                    f"We emailed {access.email} an "
                     "invitation. They see nothing until they accept it.",
                 )
                 return redirect(reverse("privacy") + "#coach")
