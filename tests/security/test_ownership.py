@@ -114,6 +114,10 @@ OBJECT_ROUTES: dict[str, ObjectRoute] = {
     ),
     "reminder_test": ObjectRoute({"pk": "incident"}),
     "incident_ics": ObjectRoute({"pk": "confirmed_incident"}),
+    # Issue 16: the incident as a coach sees it (the owner sees it too, and answers there).
+    "shared_incident": ObjectRoute({"pk": "incident"}),
+    "shared_contacts": ObjectRoute({"pk": "incident"}),
+    "shared_comment": ObjectRoute({"pk": "incident"}, {"text": "Call them before noon."}),
 }
 
 def incident_objects(incident, *, confirmed_incident) -> dict:
@@ -134,7 +138,8 @@ def incident_objects(incident, *, confirmed_incident) -> dict:
 
 # Every model a person owns, for the "nothing was written" snapshot: all of the incidents app's
 # (a new one is swept without being listed here), the reminders and the profile.
-OWNED_MODELS = (*apps.get_app_config("incidents").get_models(), Reminder, Profile)
+OWNED_MODELS = (*apps.get_app_config("incidents").get_models(), Reminder, Profile,
+                *apps.get_app_config("privacy").get_models())  # issue 16: coach, exports
 # A valid id that names nobody's object: what a stranger's object must look like.
 NOBODY = 987_654_321
 
@@ -265,3 +270,84 @@ def test_another_persons_ids_inside_a_form_or_a_query_string_are_refused(owner, 
     assert draft.status_code == 200
     assert "Mallory Stranger" not in draft.content.decode()
     assert snapshot() == before
+
+
+# --- The coach role (issue 16) -------------------------------------------------------------
+
+# What a coach with an active access may reach: the shared view and its comment box, and the
+# contact details only where the person shares them. Everything else is the person's alone.
+COACH_REACHES = {"shared_incident", "shared_comment"}
+
+
+def coach_of(person, *, share_contacts=False):
+    """A new account that accepted `person`'s invitation (an active CoachAccess)."""
+    from tests.factories import UserFactory
+    from tracker.privacy import services as privacy
+    from tracker.privacy import tokens
+
+    coach = UserFactory()
+    access = privacy.coach_invite(person=person, email=coach.email,
+                                  share_contacts=share_contacts, now=NOW)
+    privacy.coach_accept(coach=coach, now=NOW,
+                         invitation=tokens.read_coach_token(tokens.coach_token(access)))
+    return coach, access
+
+
+def sweep_as(client, token, world, *, reaches: set[str]) -> list[tuple[str, str, int]]:
+    """Every URL with an id, GET and POST (with data that works for the owner): the status for
+    this client. Those in `reaches` are tried in a rolled-back transaction."""
+    seen = []
+    for route in id_routes():
+        spec = OBJECT_ROUTES[route.name]
+        for url in urls_for(route, world):
+            for method in ("get", "post"):
+                data = {"csrfmiddlewaretoken": token, **spec.post} if method == "post" else None
+                with transaction.atomic():
+                    response = getattr(client, method)(url, data)
+                    transaction.set_rollback(True)
+                if route.name not in reaches:
+                    assert OWNER_COMPANY.encode() not in response.content, url
+                seen.append((route.name, f"{method.upper()} {url}", response.status_code))
+    return seen
+
+
+def test_every_url_with_an_id_is_a_404_for_a_coach_who_may_not_see_it(owner, intruder, world):
+    """As a coach of someone else, as a coach whose access was ended, and as a coach looking at
+    contact details not shared: a 404 on every URL with an id (405 only where the owner gets
+    one too). A coach whose access is active reaches the shared view, its comments and (only
+    when shared) the contacts, and nothing of the person's own pages."""
+    before = snapshot()
+    elsewhere, _ = coach_of(intruder, share_contacts=True)
+    ended, access = coach_of(owner, share_contacts=True)
+    from tracker.privacy import services as privacy
+
+    privacy.coach_end(access=access, now=NOW)
+    unshared, _ = coach_of(owner, share_contacts=False)
+    shared, _ = coach_of(owner, share_contacts=True)
+    # What the owner gets: a 405 is the view's answer to that method for everyone.
+    owner_client, owner_token = csrf_client(owner)
+    owners = {(name, call): status
+              for name, call, status in sweep_as(owner_client, owner_token, world,
+                                                 reaches=set(OBJECT_ROUTES))}
+    after_setup = snapshot()
+    roles = {
+        "coach of someone else": (elsewhere, set()),
+        "coach whose access was ended": (ended, set()),
+        "coach, contact details not shared": (unshared, COACH_REACHES),
+        "coach, contact details shared": (shared, COACH_REACHES | {"shared_contacts"}),
+    }
+    requests = 0
+    for role, (coach, reaches) in roles.items():
+        client, token = csrf_client(coach)
+        for name, call, status in sweep_as(client, token, world, reaches=reaches):
+            requests += 1
+            if name in reaches:
+                reached = {200, 302} | ({405} if owners[(name, call)] == 405 else set())
+                assert status in reached, f"{role}: {call} -> {status}"
+                continue
+            allowed = {404, 405} if owners[(name, call)] == 405 else {404}
+            assert status in allowed, f"{role}: {call} -> {status}"
+    assert snapshot() == after_setup != before
+    report.note("security", f"ownership sweep, coach role: {len(roles)} roles, {requests} "
+                "requests over every URL with an id")
+
