@@ -88,11 +88,21 @@ def test_missed_interview_form_filled_and_submitted_by_keyboard_alone(
             page.keyboard.type("0130A")
             assert when.input_value() == fall_back.strftime("%Y-%m-%dT01:30")
 
-        with step(journey, "type the interview's zone over the default"):
+        with step(journey, "type a city for the interview's zone and pick its suggestion"):
             zone = form.locator("[name=interview_tz]")
             tab_to(page, zone, limit=3)  # past the field's last segment
-            assert zone.input_value() == "Asia/Kolkata"  # the person's own zone, by default
-            select_all_and_type(page, "America/Chicago")
+            # Issue 11: asked, never defaulted to the person's own zone (Asia/Kolkata).
+            assert zone.input_value() == ""
+            page.keyboard.type("Chicago")
+            suggestion = form.get_by_role("button", name="Chicago, United States")
+            suggestion.wait_for()
+            tab(page, suggestion)
+            page.keyboard.press("Enter")
+            assert zone.input_value() == "America/Chicago"
+            assert has_focus(zone) and not suggestion.is_visible()
+            # The typed time, shown in the person's zone as it is typed.
+            preview = form.locator(".zone-preview")
+            assert "for you (Asia/Kolkata)" in preview.inner_text(), preview.inner_text()
 
         with step(journey, "choose format and cause with the arrow keys"):
             fmt = form.locator("[name=format]")

@@ -160,7 +160,8 @@ def test_long_incident_record_lists_its_latest_outreach_and_events_in_the_same_q
     assert f"Event {119 - limit + 1}<" in timeline and f"Event {119 - limit}<" not in timeline
     assert "Logged the missed interview" not in timeline
     assert 'href="?all=1#timeline"' in html and 'href="?all=1#outreach"' in html
-    outreach = html[html.index('id="outreach"'):html.index('id="reschedule"')]
+    # Issue 11: the outreach section comes after the rescheduling, before the safeguards.
+    outreach = html[html.index('id="outreach"'):html.index('id="safeguards"')]
     assert outreach.count('<a href="/outreach/') == limit
     apology = reverse("outreach_detail", args=[objs["outreach"].pk])
     newest = reverse("outreach_detail", args=[Outreach.objects.order_by("-pk")[0].pk])

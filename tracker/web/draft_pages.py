@@ -86,6 +86,30 @@ def draft_data(incident: Incident, *, user) -> DraftData:
     )
 
 
+# Issue 11: the drafts that fit the first hour, in the order they are used.
+FIRST_HOUR_DRAFTS = (composer.PHONE_SCRIPT, composer.VOICEMAIL, composer.APOLOGY_EMAIL)
+FRONT = 3
+
+
+def draft_groups(facts: phases.Facts) -> tuple[list[composer.KindInfo], list[composer.KindInfo]]:
+    """The two or three drafts that fit now (the first hour's three in Contain; else the
+    suggested one and those of the next steps), and the rest behind "More", in the composer's
+    order."""
+    if facts.phase == phases.CONTAIN:
+        front = list(FIRST_HOUR_DRAFTS)
+    else:
+        front = []
+        for kind in [phases.suggested_draft(facts)] + [
+            a.draft for a in phases.next_actions(facts)
+        ]:
+            if kind and kind not in front:
+                front.append(kind)
+        front = front[:FRONT]
+    kinds = composer.KINDS
+    return ([kinds[k] for k in front],
+            [info for slug, info in kinds.items() if slug not in front])
+
+
 def contact_info(c: Contact) -> composer.ContactInfo:
     return composer.ContactInfo(
         name=c.name, role=c.role, time_zone=c.time_zone, email=c.email, id=c.pk
@@ -186,6 +210,8 @@ def render_page(request, page: Page, *, form: df.DraftForm | None = None,
             "incident": page.incident,
             "info": info,
             "kinds": list(composer.KINDS.values()),
+            "front_kinds": (groups := draft_groups(page.data.phase_facts))[0],
+            "more_kinds": groups[1],
             "suggested": phases.suggested_draft(page.data.phase_facts),
             "draft": composed,
             "form": form,

@@ -33,6 +33,7 @@ from .draft_pages import (
     Page,
     Selection,
     draft_data,
+    draft_groups,
     fact_form,
     incident_and_info,
     mailto,
@@ -54,6 +55,8 @@ def drafts(request, pk):
         {
             "incident": incident,
             "kinds": list(composer.KINDS.values()),
+            "front_kinds": (groups := draft_groups(data.phase_facts))[0],
+            "more_kinds": groups[1],
             "suggested": phases.suggested_draft(data.phase_facts),
         },
     )

@@ -172,6 +172,9 @@ class ContactChoiceMixin:
     def _setup_contacts(self, contacts, field="contact"):
         self._contacts = {str(c.pk): c for c in contacts}
         self.fields[field].choices = _contact_choices(contacts)
+        # Issue 11: the only contact is the one meant; it is picked already.
+        if len(self._contacts) == 1 and not self.initial.get(field):
+            self.initial[field] = next(iter(self._contacts))
 
     def _contact(self, field="contact") -> Contact | None:
         key = self.cleaned_data.get(field) or ""

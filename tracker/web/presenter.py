@@ -12,6 +12,7 @@ from datetime import datetime
 
 from django.urls import reverse
 
+from tracker import zones
 from tracker.incidents import phases
 from tracker.incidents.models import Incident
 from tracker.incidents.situation import Situation
@@ -72,6 +73,68 @@ def dashboard_row(situation: Situation, now: datetime) -> DashboardRow:
         clock=situation.clock(now) if situation.allowed.first_hour else None,
         current=situation.interview,
     )
+
+
+def relative(delta_seconds: float) -> str:
+    """'in 26 hours', 'in 40 minutes', '3 days ago': how far an instant is from now."""
+    ahead = delta_seconds >= 0
+    minutes = int(abs(delta_seconds) // 60)
+    if minutes < 1:
+        return "now"
+    if minutes < 90:
+        n, unit = minutes, "minute"
+    elif minutes < 48 * 60:
+        n, unit = round(minutes / 60), "hour"
+    else:
+        n, unit = round(minutes / (24 * 60)), "day"
+    words = f"{n} {unit}{'' if n == 1 else 's'}"
+    return f"in {words}" if ahead else f"{words} ago"
+
+
+@dataclass(frozen=True)
+class NowCard:
+    """What matters now, on top of the incident page: the next interview, or the first hour,
+    or where the reschedule stands; and the one next step with its draft one click away."""
+
+    kind: str  # "interview", "first_hour", "waiting", "closed", "phase"
+    headline: str
+    detail: str
+    step: ActionLink | None
+    more: list[ActionLink]
+
+
+def now_card(situation: Situation, now: datetime, actions: list[ActionLink]) -> NowCard:
+    i, f = situation.incident, situation.facts
+    step, more = (actions[0], actions[1:3]) if actions else (None, [])
+    interview = situation.interview
+    if interview is not None and interview.attended_at is None:
+        mine = zones.format_local(interview.start, situation.person_tz)
+        detail = ""
+        theirs = situation.interviewer_tz
+        if theirs and theirs != situation.person_tz:
+            detail = f"For them: {zones.format_local(interview.start, theirs)}"
+        when = relative((interview.start - now).total_seconds())
+        moved = " (moved)" if interview.version > 1 else ""
+        return NowCard("interview", f"Your interview{moved}: {mine}, {when}", detail, step, more)
+    if situation.allowed.first_hour:
+        clock = situation.clock(now)
+        found = relative((i.discovered_at - now).total_seconds())
+        if clock.running and clock.within_hour:
+            headline = (f"Found out {found}: {clock.minutes_left} minutes left in the "
+                        "first hour")
+        elif clock.running:
+            headline = f"Found out {found}: the first hour has passed, reach out now anyway"
+        else:
+            headline = "First hour: no apology has reached them yet"
+        return NowCard("first_hour", headline, "", step, more)
+    if f.phase == phases.CLOSED:
+        return NowCard("closed", f"Closed: {i.get_outcome_display()}", "", step, more)
+    current = situation.current
+    if f.phase == phases.CORRECT and current is not None and f.reply == "pending":
+        asked = relative((current.requested_at - now).total_seconds())
+        return NowCard("waiting", f"New times proposed {asked}: waiting for their reply", "",
+                       step, more)
+    return NowCard("phase", i.get_phase_display(), "", step, more)
 
 
 def confirm_initial(situation: Situation) -> dict:
@@ -152,13 +215,15 @@ def incident_page(situation: Situation, now: datetime, *, recent: int | None,
     )
     # Listed and offered by name; the situation keeps them in the order they were added.
     contacts = sorted(situation.contacts, key=lambda c: (c.name, c.pk))
+    actions = action_links(situation, on_page=True)
     ctx = {
         "incident": i,
         "situation": situation,
         "facts": situation.facts,
         "allowed": allowed,
         "steps": stepper(i.phase),
-        "actions": action_links(situation, on_page=True),
+        "actions": actions,
+        "now_card": now_card(situation, now, actions),
         "clock": situation.clock(now),
         "contacts": contacts,
         "outreach": outreach,
@@ -167,6 +232,8 @@ def incident_page(situation: Situation, now: datetime, *, recent: int | None,
         "reschedules": list(situation.reschedules),
         "current": situation.current,
         "safeguards": list(situation.safeguards),
+        "safeguards_done": sum(1 for s in situation.safeguards if s.done_at),
+        "safeguards_open": any(not s.done_at for s in situation.safeguards),
         "materials": list(situation.materials),
         "timeline": timeline,
         "timeline_more": timeline_more,

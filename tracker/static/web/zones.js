@@ -139,7 +139,7 @@
     var box = document.createElement("div");
     box.className = "zone-suggestions d-flex flex-wrap gap-1 mt-1";
     box.setAttribute("role", "group");
-    box.setAttribute("aria-label", "Matching time zones");
+    box.setAttribute("aria-label", "Suggestions");
     box.hidden = true;
     input.insertAdjacentElement("afterend", box);
     var timer = null;

@@ -170,3 +170,18 @@ def form_key(form) -> str:
         _qualname(form), form.prefix, form.auto_id, form.use_required_attribute,
         tuple(_field_key(bf) for bf in form),
     ))
+
+
+# Issue 11: the reminders panel shows the current interview's reminders; the ones cancelled by a
+# move, a call-off or an answer are folded as history.
+HISTORY_STATUSES = frozenset({"cancelled"})
+
+
+@register.filter
+def reminder_current(rows) -> list:
+    return [r for r in rows if r.status not in HISTORY_STATUSES]
+
+
+@register.filter
+def reminder_history(rows) -> list:
+    return [r for r in rows if r.status in HISTORY_STATUSES]
