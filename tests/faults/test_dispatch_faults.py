@@ -60,9 +60,7 @@ def test_redis_restarted_with_no_data_loses_and_duplicates_none(clusters, tmp_pa
     try:
         with SmtpSink() as sink:
             cluster = clusters(redis.url, sink)
-            worker = cluster.worker()
-            cluster.beat()
-            worker.wait_ready()
+            cluster.start()
             now = datetime.now(UTC)
             ids = []
             for wave in range(3):
