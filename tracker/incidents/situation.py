@@ -78,10 +78,20 @@ class Situation:
         return interviewer_zone(self.incident, self.interview, self.person_tz)
 
     @cached_property
+    def recipient_tz(self) -> str:
+        """Issue 15: where the person the request went to is: a recruiter's, HR's or
+        coordinator's own zone when one is recorded, else the interviewer's side."""
+        for c in self.contacts:
+            if c.role != Contact.Role.INTERVIEWER and c.time_zone:
+                return c.time_zone
+        return self.interviewer_tz
+
+    @cached_property
     def plan(self) -> planning.Facts:
         return planning_facts(
             self.incident, self.current, person_tz=self.person_tz,
             reminders_off=self.reminders_off, reschedules=self.reschedules,
+            recipient_tz=self.recipient_tz,
         )
 
     @property
@@ -155,6 +165,7 @@ def phase_facts(
 def planning_facts(
     incident: Incident, current: Reschedule | None, *, person_tz: str,
     reminders_off: frozenset[str], reschedules: Iterable[Reschedule] = (),
+    recipient_tz: str = "",
 ) -> planning.Facts:
     request = interview = None
     if current is not None and current.confirmed_at is None:
@@ -163,6 +174,7 @@ def planning_facts(
             requested_at=current.requested_at,
             replied=current.reply != Reschedule.Reply.PENDING,
             followed_up=current.followed_up_at is not None,
+            recipient_tz=recipient_tz,  # issue 15: the follow-up in their working hours
         )
     if current is not None and current.confirmed_at is not None:
         interview = planning.Interview(
@@ -206,9 +218,11 @@ def build(
     materials: Iterable[PromisedMaterial] | None = None,
     materials_open: int | None = None,
     reminders_off: Iterable[str] = (),
+    confirmation_sent: bool | None = None,
 ) -> Situation:
-    """The situation from loaded rows. `materials_open` may be given instead of the materials
-    (a count from the database, for lists of incidents)."""
+    """The situation from loaded rows. `materials_open` may be given instead of the materials,
+    and `confirmation_sent` instead of the safeguards (from the database, for lists of
+    incidents)."""
     reschedules = tuple(reschedules)
     current = current_of(reschedules)
     slots = tuple(current.slots.all()) if current is not None else ()
@@ -218,9 +232,11 @@ def build(
     off = frozenset(reminders_off or ())
     zone = person_zone(incident)
     safeguards = tuple(safeguards)
-    confirmation_sent = any(
-        s.kind == Safeguard.Kind.CONFIRMATION_SENT and s.done_at is not None for s in safeguards
-    )
+    if confirmation_sent is None:
+        confirmation_sent = any(
+            s.kind == Safeguard.Kind.CONFIRMATION_SENT and s.done_at is not None
+            for s in safeguards
+        )
     facts = phase_facts(
         incident, current, has_slots=bool(slots), materials_open=materials_open,
         confirmation_sent=confirmation_sent,

@@ -224,6 +224,8 @@ class ReminderMail:
     # reminder) links, answered without a login.
     ready_url: str = ""
     reconfirm_url: str = ""
+    # Issue 15: the follow-up's send time in the recipient's working hours, both zones.
+    send_at_text: str = ""
 
 
 class _Message(email.message.EmailMessage):
@@ -336,6 +338,7 @@ def reminder_message(mail: ReminderMail) -> ReminderEmail:
         "has_invite": mail.calendar is not None,
         "ready_url": mail.ready_url,
         "reconfirm_url": mail.reconfirm_url,
+        "send_at_text": mail.send_at_text,
     }
     if mail.requested_at is not None:
         context["request"] = {"requested": format_local(mail.requested_at, tz)}

@@ -19,7 +19,7 @@ from tracker.incidents.situation import Situation
 from tracker.messaging import calendar, emails
 from tracker.zones import in_zones
 
-from . import planning, readiness
+from . import followup, planning, readiness
 from .models import Reminder, thread_id_for
 from .unsubscribe import unsubscribe_url
 
@@ -102,6 +102,7 @@ def reminder_mail(row: Reminder, situation: Situation, *, now: datetime | None =
     to, recipient = owner.email, profile.display_name
     previous: tuple[str, ...] = ()
     requested_at, proposed = None, ()
+    send_at_text = ""
     cal = None
     if kind == planning.FOLLOW_UP and current is not None and current.pk == row.reschedule_id:
         requested_at = current.requested_at
@@ -109,6 +110,9 @@ def reminder_mail(row: Reminder, situation: Situation, *, now: datetime | None =
             tuple(str(z) for z in in_zones(s.start, situation.person_tz, s.time_zone))
             for s in situation.slots
         )
+        # Issue 15: when to send it, inside the recipient's working hours.
+        when = followup.send_time(situation, now=now)
+        send_at_text = when.text if when is not None else ""
     if kind == planning.INTERVIEW_CALLED_OFF:
         shown = _reschedule(situation, row.reschedule_id)
     if kind == planning.INTERVIEW_MOVED and shown is not None and shown.previous_start:
@@ -163,6 +167,7 @@ def reminder_mail(row: Reminder, situation: Situation, *, now: datetime | None =
         if cal is not None or (kind in LINK_KINDS and interview is not None) else "",
         ready_url=ready_url,
         reconfirm_url=reconfirm_url,
+        send_at_text=send_at_text,
     )
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from tracker.working_hours import next_working_time
 from tracker.zones import format_local
 
 FIRST_HOUR = "first_hour"
@@ -111,6 +112,8 @@ ESCALATION_DUE = timedelta(minutes=30)
 ESCALATION_GRACE = timedelta(minutes=15)
 ESCALATION_MIN_LEFT = timedelta(minutes=5)
 READY_REASON = "You said you're ready."
+# Issue 15: the follow-up nudge reaches the person this long before the send time it names.
+FOLLOW_UP_LEAD = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,9 @@ class Request:
     requested_at: datetime
     replied: bool = False
     followed_up: bool = False
+    # Issue 15: the zone of whoever the request went to; the follow-up is to be sent inside
+    # their working hours ("" = the person's own zone's morning, as before).
+    recipient_tz: str = ""
 
 
 @dataclass(frozen=True)
@@ -281,10 +287,7 @@ def _wanted(facts: Facts) -> list[Planned]:
         )
     req = facts.request
     if req is not None and not req.replied and not req.followed_up:
-        day = nth_business_day_after(
-            local_date(req.requested_at, facts.person_tz), FOLLOW_UP_BUSINESS_DAYS
-        )
-        due = local_morning(day, facts.person_tz)
+        due = follow_up_nudge_at(req, facts.person_tz, quiet_hours=facts.quiet_hours)
         out.append(Planned(Key(FOLLOW_UP, req.reschedule_id, 0), due, due + FOLLOW_UP_VALID))
     iv = facts.interview
     if iv is not None:
@@ -315,6 +318,55 @@ def escalation_due(start: datetime, before_1h_sent_at: datetime) -> datetime | N
     start = utc(start)
     due = max(start - ESCALATION_DUE, utc(before_1h_sent_at) + ESCALATION_GRACE)
     return due if start - due >= ESCALATION_MIN_LEFT else None
+
+
+def follow_up_earliest(req: Request, person_tz: str) -> datetime:
+    """09:00 in the person's zone on the 3rd business day after the request."""
+    day = nth_business_day_after(local_date(req.requested_at, person_tz), FOLLOW_UP_BUSINESS_DAYS)
+    return local_morning(day, person_tz)
+
+
+def _quiet(instant: datetime, zone: str) -> bool:
+    return after_quiet_hours(instant, zone) != utc(instant)
+
+
+def follow_up_send_at(
+    req: Request, person_tz: str, *, quiet_hours: bool = True, after: datetime | None = None
+) -> datetime | None:
+    """Issue 15: when to send the follow-up: the first time inside the recipient's working
+    hours (09:00-17:00 in their zone, Monday to Friday, not on their country's public holidays)
+    from the 3rd business day after the request (or from `after`, if later), chosen so that the
+    nudge FOLLOW_UP_LEAD before it is outside the person's quiet hours when a slot allows it.
+    None without a recipient zone."""
+    if not req.recipient_tz:
+        return None
+    start = follow_up_earliest(req, person_tz)
+    if after is not None:
+        start = max(start, utc(after))
+    first = candidate = next_working_time(start, req.recipient_tz)
+    for _ in range(40):  # about two working weeks of half days
+        if not quiet_hours or not _quiet(candidate - FOLLOW_UP_LEAD, person_tz):
+            return candidate
+        woken = after_quiet_hours(candidate - FOLLOW_UP_LEAD, person_tz) + FOLLOW_UP_LEAD
+        candidate = next_working_time(woken, req.recipient_tz)
+    # Their working day is entirely inside the person's night: the first slot, scheduled.
+    return first
+
+
+def follow_up_nudge_at(req: Request, person_tz: str, *, quiet_hours: bool = True) -> datetime:
+    """When the follow-up nudge is due: FOLLOW_UP_LEAD before its send time, or (no recipient
+    zone) 09:00 in the person's zone on the 3rd business day. When the send time falls in the
+    person's night with no better slot, the nudge goes the evening before."""
+    send_at = follow_up_send_at(req, person_tz, quiet_hours=quiet_hours)
+    if send_at is None:
+        return follow_up_earliest(req, person_tz)
+    due = send_at - FOLLOW_UP_LEAD
+    if quiet_hours and _quiet(due, person_tz):
+        local = due.astimezone(ZoneInfo(person_tz))
+        day = local.date() if local.time() >= QUIET_START else local.date() - timedelta(days=1)
+        due = datetime.combine(day, QUIET_START, tzinfo=ZoneInfo(person_tz)).astimezone(UTC)
+        due -= FOLLOW_UP_LEAD
+    return due
 
 
 def _escalations(facts: Facts, iv: Interview) -> list[Planned]:
