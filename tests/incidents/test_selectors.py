@@ -103,12 +103,12 @@ def test_dashboard_reads_in_the_same_number_of_queries_for_few_and_many(
     user, django_assert_num_queries
 ):
     _one_of_each_phase(user)
-    # incidents, live reschedules, their slots, the written-confirmation safeguards
-    with django_assert_num_queries(4):
+    # incidents (with whether the written confirmation went out), live reschedules, their slots
+    with django_assert_num_queries(3):
         few = _read_dashboard(user)
     for _ in range(4):
         _one_of_each_phase(user)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         many = _read_dashboard(user)
     assert (len(few), len(many)) == (4, 20)
 

@@ -10,6 +10,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.accounts.helpers import confirm_email, sign_up_data
@@ -77,3 +78,29 @@ def test_the_database_refuses_one_address_on_two_accounts_in_any_case():
         UserFactory(email="maria@example.COM")
     UserFactory(email="")  # accounts without an address are not caught
     UserFactory(email="")
+
+
+def test_the_banner_asks_the_database_until_the_address_is_confirmed_then_the_session_knows():
+    user = UserFactory(email_verified=False)
+    client = Client()
+    client.force_login(user)
+    address = EmailAddress.objects.get(user=user)
+
+    def page_and_address_queries():
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(reverse("dashboard")).content.decode()
+        asked = sum("account_emailaddress" in q["sql"] for q in queries.captured_queries)
+        return "Confirm your email to get reminders" in html, asked
+
+    # Unconfirmed: asked on every page, the banner shown each time.
+    assert page_and_address_queries() == (True, 1)
+    assert page_and_address_queries() == (True, 1)
+    address.verified = True
+    address.save()
+    # Confirmed: asked once more, then remembered by the session.
+    assert page_and_address_queries() == (False, 1)
+    assert page_and_address_queries() == (False, 0)
+    # Another session of the same person asks again once.
+    other = Client()
+    other.force_login(user)
+    assert "Confirm your email" not in other.get(reverse("dashboard")).content.decode()

@@ -11,6 +11,7 @@ from django.db.models import (
     Aggregate,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -89,6 +90,13 @@ def open_incidents_for_dashboard(*, user) -> QuerySet[Incident]:
                 ),
                 0,
             ),
+            # Whether the confirmed time was confirmed in writing (the next step says so).
+            confirmation_sent=Exists(
+                models.Safeguard.objects.filter(
+                    incident=OuterRef("pk"), kind=models.Safeguard.Kind.CONFIRMATION_SENT,
+                    done_at__isnull=False,
+                )
+            ),
         )
         .prefetch_related(
             # Only the live reschedule: the one `situation.current_of` can pick.
@@ -98,13 +106,6 @@ def open_incidents_for_dashboard(*, user) -> QuerySet[Incident]:
                 .select_related("interviewer")
                 .prefetch_related("slots"),
             ),
-            # Whether the confirmed time was confirmed in writing (the next step says so).
-            Prefetch(
-                "safeguards",
-                queryset=models.Safeguard.objects.filter(
-                    kind=models.Safeguard.Kind.CONFIRMATION_SENT
-                ),
-            ),
         )
         .order_by("-discovered_at", "-pk")
     )
@@ -112,11 +113,11 @@ def open_incidents_for_dashboard(*, user) -> QuerySet[Incident]:
 
 def dashboard_situation(incident: Incident) -> Situation:
     """The situation of a row from `open_incidents_for_dashboard`, with no further query (its
-    contacts are not loaded, of its safeguards only the written confirmation; the materials are
-    a count)."""
+    contacts and safeguards are not loaded: whether the written confirmation went out and the
+    open materials are read in the incidents' query)."""
     return situation.build(
         incident, reschedules=incident.reschedules.all(), materials_open=incident.materials_open,
-        safeguards=incident.safeguards.all(),
+        confirmation_sent=incident.confirmation_sent,
     )
 
 
