@@ -343,22 +343,24 @@ def test_bad_values_re_render_with_a_message_and_the_input(client, person, url_n
     assert first_value in html
 
 
-def test_outreach_in_the_future_is_a_message(client, person):
+@pytest.mark.parametrize(
+    ("minutes_ago", "message"),
+    [
+        # In the future: the form refuses it.
+        ("-30", "Ensure this value is greater than or equal to 0."),
+        # Before the miss was discovered: the service refuses it.
+        ("600", "That is before the miss was discovered."),
+    ],
+    ids=["in the future", "before discovery"],
+)
+def test_outreach_at_an_impossible_time_is_a_message(client, person, minutes_ago, message):
     objs = walked_incident(person)
     response = client.post(
         reverse("outreach_add", args=[objs["incident"].pk]),
-        {"channel": "call", "purpose": "follow_up", "result": "reached", "minutes_ago": "-30"},
+        {"channel": "call", "purpose": "follow_up", "result": "reached",
+         "minutes_ago": minutes_ago},
     )
-    assert "Ensure this value is greater than or equal to 0." in response.content.decode()
-
-
-def test_outreach_before_discovery_is_refused_by_the_service(client, person):
-    objs = walked_incident(person)
-    response = client.post(
-        reverse("outreach_add", args=[objs["incident"].pk]),
-        {"channel": "call", "purpose": "follow_up", "result": "reached", "minutes_ago": "600"},
-    )
-    assert "That is before the miss was discovered." in response.content.decode()
+    assert message in response.content.decode()
 
 
 def test_huge_ids_are_404_not_500(client, person):
