@@ -10,6 +10,7 @@ from tests import scenarios
 from tests.factories import ContactFactory, UserFactory
 from tests.scenarios import START, T0
 from tracker.incidents import selectors, services
+from tracker.incidents.models import Incident
 
 pytestmark = pytest.mark.django_db
 
@@ -87,28 +88,35 @@ def _one_of_each_phase(owner):
 
 def _read_dashboard(user):
     rows = list(selectors.open_incidents_for_dashboard(user=user))
-    return [(row.phase, selectors.dashboard_situation(row).facts) for row in rows]
+    return [(s.incident.phase, s.facts) for s in selectors.dashboard_situations(rows)]
 
 
 def test_dashboard_facts_match_the_facts_read_fresh(user):
     _one_of_each_phase(user)
+    # One confirmed time confirmed in writing, one not: the dashboard tells them apart.
+    confirmed = [i for i in Incident.objects.filter(owner=user) if i.reschedules.filter(
+        confirmed_at__isnull=False).exists() and i.phase == "correct"]
+    written = confirmed[0].safeguards.get(kind="confirmation_sent")
+    services.safeguard_set(safeguard=written, done=True, now=T0)
     rows = list(selectors.open_incidents_for_dashboard(user=user))
     assert sorted(r.phase for r in rows) == ["consolidate", "contain", "correct", "correct"]
-    for row in rows:
-        assert selectors.dashboard_situation(row).facts == selectors.situation_for(row).facts
-        assert selectors.dashboard_situation(row).plan == selectors.situation_for(row).plan
+    situations = selectors.dashboard_situations(rows)
+    for row, situation in zip(rows, situations, strict=True):
+        assert situation.facts == selectors.situation_for(row).facts
+        assert situation.plan == selectors.situation_for(row).plan
+    assert {s.incident.pk for s in situations if s.facts.confirmation_sent} == {confirmed[0].pk}
 
 
 def test_dashboard_reads_in_the_same_number_of_queries_for_few_and_many(
     user, django_assert_num_queries
 ):
     _one_of_each_phase(user)
-    # incidents (with whether the written confirmation went out), live reschedules, their slots
-    with django_assert_num_queries(3):
+    # incidents, live reschedules, their slots, the written confirmations of the confirmed ones
+    with django_assert_num_queries(4):
         few = _read_dashboard(user)
     for _ in range(4):
         _one_of_each_phase(user)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         many = _read_dashboard(user)
     assert (len(few), len(many)) == (4, 20)
 
@@ -185,6 +193,6 @@ def test_dashboard_rows_know_the_interviewers_zone_without_a_query_each(
         )
         scenarios.confirm(incident, time_zone=incident.candidate_tz, interviewer=contact)
     rows = list(selectors.open_incidents_for_dashboard(user=user))
-    with django_assert_num_queries(0):
-        zones = {selectors.dashboard_situation(row).interviewer_tz for row in rows}
+    with django_assert_num_queries(1):  # the written confirmations of the confirmed rows
+        zones = {s.interviewer_tz for s in selectors.dashboard_situations(rows)}
     assert zones == {"Asia/Kolkata"}

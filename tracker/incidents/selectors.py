@@ -11,7 +11,6 @@ from django.db.models import (
     Aggregate,
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -90,13 +89,6 @@ def open_incidents_for_dashboard(*, user) -> QuerySet[Incident]:
                 ),
                 0,
             ),
-            # Whether the confirmed time was confirmed in writing (the next step says so).
-            confirmation_sent=Exists(
-                models.Safeguard.objects.filter(
-                    incident=OuterRef("pk"), kind=models.Safeguard.Kind.CONFIRMATION_SENT,
-                    done_at__isnull=False,
-                )
-            ),
         )
         .prefetch_related(
             # Only the live reschedule: the one `situation.current_of` can pick.
@@ -111,14 +103,35 @@ def open_incidents_for_dashboard(*, user) -> QuerySet[Incident]:
     )
 
 
-def dashboard_situation(incident: Incident) -> Situation:
-    """The situation of a row from `open_incidents_for_dashboard`, with no further query (its
-    contacts and safeguards are not loaded: whether the written confirmation went out and the
-    open materials are read in the incidents' query)."""
-    return situation.build(
-        incident, reschedules=incident.reschedules.all(), materials_open=incident.materials_open,
-        confirmation_sent=incident.confirmation_sent,
-    )
+def open_incident_count(*, user) -> int:
+    """How many open incidents the dashboard pages through (a plain COUNT: no annotation to
+    build and strip)."""
+    return incidents_for_user(user=user).exclude(phase=Incident.Phase.CLOSED).count()
+
+
+def dashboard_situations(incidents) -> list[Situation]:
+    """The situations of rows from `open_incidents_for_dashboard` (their contacts and safeguards
+    are not loaded; the open materials are a count). Whether a confirmed time was confirmed in
+    writing, the one safeguard a row's next step needs, is one query over the rows that have a
+    confirmed reschedule, none when no row has one."""
+    incidents = list(incidents)
+    confirmed = [i.pk for i in incidents
+                 if any(r.confirmed_at is not None for r in i.reschedules.all())]
+    written = set()
+    if confirmed:
+        written = set(
+            models.Safeguard.objects.filter(
+                incident__in=confirmed, kind=models.Safeguard.Kind.CONFIRMATION_SENT,
+                done_at__isnull=False,
+            ).values_list("incident_id", flat=True)
+        )
+    return [
+        situation.build(
+            i, reschedules=i.reschedules.all(), materials_open=i.materials_open,
+            confirmation_sent=i.pk in written,
+        )
+        for i in incidents
+    ]
 
 
 # The incident page lists the latest outreach and timeline events of a long record; a link

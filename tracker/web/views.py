@@ -40,12 +40,15 @@ def dashboard(request):
         # Issue 11: a visitor starts with "I just missed an interview", no account first.
         return visitor_views.start(request)
     now = timezone.now()
-    qs = selectors.open_incidents_for_dashboard(user=request.user)
-    page = Paginator(qs, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(
+        selectors.open_incidents_for_dashboard(user=request.user), DASHBOARD_PAGE_SIZE
+    )
+    paginator.count = selectors.open_incident_count(user=request.user)
+    page = paginator.get_page(request.GET.get("page"))
     groups: dict[str, list[presenter.DashboardRow]] = {p: [] for p in phases.OPEN_PHASES}
-    for incident in page.object_list:
-        situation = selectors.dashboard_situation(incident)
-        groups.setdefault(incident.phase, []).append(presenter.dashboard_row(situation, now))
+    for situation in selectors.dashboard_situations(page.object_list):
+        row = presenter.dashboard_row(situation, now)
+        groups.setdefault(situation.incident.phase, []).append(row)
     labels = dict(Incident.Phase.choices)
     return render(
         request,
