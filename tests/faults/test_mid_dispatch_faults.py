@@ -39,7 +39,7 @@ def _log(proc) -> str:
 # How long Redis stays down at each kill: a moment, then longer than a dispatch's budget (the
 # running tick ends, and would be acknowledged, while there is no broker at all).
 REDIS_DOWN = (1.0, 7.0)
-PER_ROUND = 300
+PER_ROUND = 150
 
 
 def test_redis_killed_twice_while_the_worker_is_inside_a_dispatch(
@@ -50,7 +50,7 @@ def test_redis_killed_twice_while_the_worker_is_inside_a_dispatch(
     redis.start()
     rounds = []
     try:
-        # 30 ms a message; each round adds 300 due reminders, so each kill strikes while the
+        # 30 ms a message; each round adds 150 due reminders, so each kill strikes while the
         # two pool processes are inside a dispatch (they clear ~60 a second between them).
         with SmtpSink(delay=0.03) as sink:
             cluster = clusters(redis.url, sink)
@@ -75,7 +75,8 @@ def test_redis_killed_twice_while_the_worker_is_inside_a_dispatch(
                 if not worker.alive():
                     break
             if worker.alive():
-                wait_for(all_sent(ids), 60, f"all {len(ids)} after two Redis restarts", cluster)
+                # Generous: a loaded machine sends ~10 a second; a stuck worker sends none.
+                wait_for(all_sent(ids), 150, f"all {len(ids)} after two Redis restarts", cluster)
             time.sleep(2)
             got = sink.ids()
             log = _log(worker)
