@@ -39,6 +39,9 @@ PUBLIC = {
     "partner_answer",
     # One-click unsubscribe from a reminder email: signed link, no login.
     "reminder_unsubscribe",
+    # Issue 16: a coach's invitation (signed link): anyone holding it sees who invites; the
+    # POST that accepts sends an anonymous visitor to the login first.
+    "coach_accept",
     # Issue 15: "I'm ready" / "I've re-confirmed" from the reminders (signed, expiring links;
     # GET asks, POST records) and the calendar feed (its private token is the key).
     "interview_ready", "interview_reconfirmed", "calendar_feed",

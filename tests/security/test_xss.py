@@ -43,7 +43,10 @@ SHOWS_NOTHING_TYPED = {"incident_log", "password_change", "password_change_done"
                        "account_reset_password", "account_reset_password_done",
                        "account_reset_password_from_key", "account_reset_password_from_key_done",
                        "account_email_verification_sent", "account_confirm_email",
-                       "account_inactive", "account_logout"}
+                       "account_inactive", "account_logout",
+                       # Issue 16: the person's data page (no coach, no export here), the
+                       # delete page and the coach dashboard of someone nobody invited.
+                       "privacy", "account_delete", "coach_dashboard"}
 SIGNED_PARAMS = {"token", "key", "uidb36"}
 # URLs with a signed token or key rather than an object id: what fills them.
 TOKEN_ROUTES = {
