@@ -115,59 +115,60 @@ class ReminderAdmin(admin.ModelAdmin):
                 single_object=len(rows) == 1,
             )
 
-    @admin.action(description="Retry the selected failed reminders", permissions=["act"])
-    def retry_failed(self, request, queryset):
+    def _with_reason(self, request, queryset, *, action, question, button, service, logged):
+        """A staff action: ask why (the confirmation page, returned as `page`), then run the
+        service and log each row it changed. Returns (page, what the service returned)."""
         reason, page = self._reason_or_ask(
-            request, queryset, action="retry_failed",
-            question="Queue these failed reminders again?", button="Retry them",
+            request, queryset, action=action, question=question, button=button
         )
         if page is not None:
-            return page
-        requeued, too_late = staff.reminders_staff_retry(
-            reminders=queryset, actor=request.user, reason=reason, now=timezone.now()
+            return page, None
+        done = service(reminders=queryset, actor=request.user, reason=reason, now=timezone.now())
+        self._log(request, done[0] if isinstance(done, tuple) else done, logged, reason)
+        return None, done
+
+    @admin.action(description="Retry the selected failed reminders", permissions=["act"])
+    def retry_failed(self, request, queryset):
+        page, done = self._with_reason(
+            request, queryset, action="retry_failed",
+            question="Queue these failed reminders again?", button="Retry them",
+            service=staff.reminders_staff_retry, logged="Queued again by staff",
         )
-        self._log(request, requeued, "Queued again by staff", reason)
-        self.message_user(request, f"{len(requeued)} failed reminder(s) queued again.")
-        if too_late:
-            self.message_user(
-                request,
-                f"{too_late} reminder(s) are past their expiry and stay failed: "
-                "a late reminder would mislead.",
-                level=messages.WARNING,
-            )
-        return None
+        if page is None:
+            requeued, too_late = done
+            self.message_user(request, f"{len(requeued)} failed reminder(s) queued again.")
+            if too_late:
+                self.message_user(
+                    request,
+                    f"{too_late} reminder(s) are past their expiry and stay failed: "
+                    "a late reminder would mislead.",
+                    level=messages.WARNING,
+                )
+        return page
 
     @admin.action(description="Cancel the selected pending reminders", permissions=["act"])
     def cancel_pending(self, request, queryset):
-        reason, page = self._reason_or_ask(
+        page, rows = self._with_reason(
             request, queryset, action="cancel_pending",
             question="Cancel these pending reminders?", button="Cancel them",
+            service=staff.reminders_staff_cancel, logged="Cancelled by staff",
         )
-        if page is not None:
-            return page
-        rows = staff.reminders_staff_cancel(
-            reminders=queryset, actor=request.user, reason=reason, now=timezone.now()
-        )
-        self._log(request, rows, "Cancelled by staff", reason)
-        self.message_user(request, f"{len(rows)} pending reminder(s) cancelled.")
-        return None
+        if page is None:
+            self.message_user(request, f"{len(rows)} pending reminder(s) cancelled.")
+        return page
 
     @admin.action(description="Restore the selected reminders cancelled by staff",
                   permissions=["act"])
     def restore_cancelled(self, request, queryset):
-        reason, page = self._reason_or_ask(
+        page, rows = self._with_reason(
             request, queryset, action="restore_cancelled",
             question="Restore these reminders cancelled by staff?", button="Restore them",
+            service=staff.reminders_staff_restore, logged="Restored by staff",
         )
-        if page is not None:
-            return page
-        rows = staff.reminders_staff_restore(
-            reminders=queryset, actor=request.user, reason=reason, now=timezone.now()
-        )
-        self._log(request, rows, "Restored by staff", reason)
-        self.message_user(
-            request,
-            f"{len(rows)} reminder(s) restored. Those no longer needed or already past stay "
-            "cancelled.",
-        )
-        return None
+        if page is None:
+            self.message_user(
+                request,
+                f"{len(rows)} reminder(s) restored. Those no longer needed or already past "
+                "stay cancelled.",
+            )
+        return page
