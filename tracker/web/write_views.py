@@ -72,11 +72,16 @@ def contact_edit(request, pk):
 # --- Outreach ------------------------------------------------------------------------------
 
 
+def _fresh(request, pk):
+    """The person's incident, its situation read fresh (the contacts and the current reschedule
+    fill the form; not the whole incident page) and the clock."""
+    incident = selectors.incident_get_for_user(user=request.user, pk=pk)
+    return incident, selectors.situation_for(incident), timezone.now()
+
+
 @require_http_methods(["GET", "POST"])
 def outreach_add(request, pk):
-    incident = selectors.incident_get_for_user(user=request.user, pk=pk)
-    situation = selectors.situation_for(incident)
-    now = timezone.now()
+    incident, situation, now = _fresh(request, pk)
     form = forms.OutreachForm(
         posted(request), contacts=situation.contacts, now=now,
         initial=presenter.outreach_initial(situation),
@@ -161,10 +166,7 @@ def slot_accept(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def reschedule_confirm(request, pk):
-    incident = selectors.incident_get_for_user(user=request.user, pk=pk)
-    # The contacts and the current reschedule fill the form; not the whole incident page.
-    situation = selectors.situation_for(incident)
-    now = timezone.now()
+    incident, situation, now = _fresh(request, pk)
     form = forms.ConfirmForm(
         posted(request), contacts=situation.contacts, now=now,
         initial=presenter.confirm_initial(situation), person_tz=situation.person_tz,
@@ -275,8 +277,7 @@ def lessons(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def incident_close(request, pk):
-    incident = selectors.incident_get_for_user(user=request.user, pk=pk)
-    situation = selectors.situation_for(incident)
+    incident, situation, _ = _fresh(request, pk)
     return form_step(
         request, incident, form=forms.CloseForm(posted(request)), anchor="",
         url_name="incident_close", title="Close the incident", template="web/close_page.html",
