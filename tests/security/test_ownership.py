@@ -114,6 +114,9 @@ OBJECT_ROUTES: dict[str, ObjectRoute] = {
     ),
     "reminder_test": ObjectRoute({"pk": "incident"}),
     "incident_ics": ObjectRoute({"pk": "confirmed_incident"}),
+    # Issue 15: the alarm self-test's buttons.
+    "alarm_test_start": ObjectRoute({"pk": "incident"}),
+    "alarm_test_answer": ObjectRoute({"pk": "incident"}, {"result": "rang"}),
     # Issue 16: the incident as a coach sees it (the owner sees it too, and answers there).
     "shared_incident": ObjectRoute({"pk": "incident"}),
     "shared_contacts": ObjectRoute({"pk": "incident"}),

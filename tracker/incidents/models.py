@@ -101,6 +101,14 @@ class Incident(models.Model):
     # incident): bumped by the reschedule services on every significant change (confirmed,
     # moved, details changed, called off), so every copy sent outranks the one before.
     calendar_sequence = models.PositiveIntegerField(default=0)
+    # Issue 15: the latest alarm self-test: a throwaway event starting at `alarm_test_at` with
+    # an alarm 5 minutes before it, and what the person answered ("rang" ticks the "Alarms on
+    # two devices" safeguard; earlier tests are in the timeline).
+    alarm_test_at = models.DateTimeField(null=True, blank=True)
+    alarm_test_result = models.CharField(
+        max_length=8, blank=True, choices=[("rang", "It rang"), ("silent", "It didn't ring")]
+    )
+    alarm_test_answered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

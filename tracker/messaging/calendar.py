@@ -242,3 +242,42 @@ def feed_calendar(events, *, name: str = FEED_NAME) -> bytes:
     for event in events:
         cal.add_component(event)
     return cal.to_ical()
+
+
+# --- Issue 15: the alarm self-test ------------------------------------------------------------
+
+
+def alarm_test_event(*, uid: str, start: datetime, alarm_before: timedelta, stamp: datetime
+                     ) -> Event:
+    """A throwaway event with one alarm, to check that the person's calendar really rings."""
+    event = Event()
+    event.add("summary", _text("Alarm test (interview recovery tracker): delete me"))
+    event.add("dtstart", _utc(start))
+    event.add("dtend", _utc(start) + timedelta(minutes=10))
+    event.add("dtstamp", _utc(stamp))
+    event.add("uid", uid)
+    event.add("sequence", 0)
+    event.add("description", _text(
+        "A test of your alarms: this event's alarm should ring "
+        f"{int(alarm_before.total_seconds() // 60)} minutes before it starts. Then tell the "
+        "tracker whether it rang."
+    ))
+    event.add("status", "CONFIRMED")
+    event.add("transp", "TRANSPARENT")
+    event.add("class", "PRIVATE")
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", "Alarm test: did this ring? Tell the tracker.")
+    alarm.add("trigger", _Before(-alarm_before))
+    event.add_component(alarm)
+    return event
+
+
+def single_event_ics(event: Event) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", PUBLISH)
+    cal.add_component(event)
+    return cal.to_ical()

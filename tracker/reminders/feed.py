@@ -24,7 +24,10 @@ from tracker.incidents.situation import called_off_of, current_of, person_zone
 from tracker.messaging import calendar
 from tracker.messaging.emails import absolute
 
+from . import alarm_test
+
 KEEP_PAST = timedelta(days=7)
+KEEP_TESTS = timedelta(days=1)
 TOKEN_MIN_LENGTH = 32
 
 
@@ -56,6 +59,10 @@ def feed_of(profile: Profile, *, now: datetime) -> Feed:
     )
     events, stamps = [], [profile.feed_changed_at]
     for incident in incidents:
+        if incident.alarm_test_at is not None and incident.alarm_test_at > now - KEEP_TESTS:
+            # Issue 15: the alarm self-test's throwaway event, for a day.
+            events.append(alarm_test.event_for(incident))
+            stamps.append(alarm_test.started_at(incident))
         rows = list(incident.reschedules.all())
         current = current_of(rows)
         entry = current if current is not None and current.confirmed_at else None

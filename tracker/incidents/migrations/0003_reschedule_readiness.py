@@ -30,4 +30,20 @@ class Migration(migrations.Migration):
             name='reconfirmed_version',
             field=models.PositiveIntegerField(default=0),
         ),
-    ]
+        migrations.AddField(
+            model_name='incident',
+            name='alarm_test_answered_at',
+            field=models.DateTimeField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name='incident',
+            name='alarm_test_at',
+            field=models.DateTimeField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name='incident',
+            name='alarm_test_result',
+            field=models.CharField(blank=True, choices=[('rang', 'It rang'), ('silent', "It didn't ring")], max_length=8),
+        ),
+    
+]

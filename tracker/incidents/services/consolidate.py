@@ -25,6 +25,11 @@ def safeguard_set(
     safeguard.refresh_from_db()
     if done == (safeguard.done_at is not None):
         return safeguard
+    if done and safeguard.kind == Safeguard.Kind.DUPLICATE_ALARMS:
+        # Issue 15: only a passed alarm self-test ticks it (services/alarm_test.py).
+        raise TransitionRefused(
+            "Use “Test my alarms” below: this one is ticked when a test alarm rang."
+        )
     safeguard.done_at = now if done else None
     safeguard.save(update_fields=["done_at"])
     verb = "Done" if done else "Undone"
