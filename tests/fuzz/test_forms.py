@@ -105,12 +105,25 @@ def unsubscribe_link(user, _) -> str:
     return reverse("reminder_unsubscribe", args=[make_token(user_id=user.pk, kind="before_24h")])
 
 
+def coach_link(user, _) -> str:
+    """Issue 16: the owner's invitation to a coach, as the link in its email."""
+    from tracker.privacy import services as privacy
+    from tracker.privacy import tokens
+
+    from tracker.privacy.models import CoachAccess
+
+    access = CoachAccess.objects.filter(person=user).first() or privacy.coach_invite(
+        person=user, email="fuzz.coach@example.com", share_contacts=False, now=NOW)
+    return reverse("coach_accept", args=[tokens.coach_token(access)])
+
+
 # Pages reached by a signed link (issue 12), each with a real one for the owner.
 SIGNED_LINKS = {
     "account_reset_password_from_key": allauth_reset_link,
     "account_confirm_email": confirm_link,
     "partner_answer": partner_link,
     "reminder_unsubscribe": unsubscribe_link,
+    "coach_accept": coach_link,
 }
 
 
