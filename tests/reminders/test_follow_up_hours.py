@@ -65,3 +65,17 @@ def test_no_send_time_once_they_replied(user):
     r = situation_for(incident).current
     services.reschedule_reply(reschedule=r, reply="declined", now=REQUESTED_AT + timedelta(hours=1))
     assert followup.send_time(situation_for(incident), now=REQUESTED_AT) is None
+
+
+def test_the_follow_up_draft_names_the_send_time(client_for, user):
+    import time_machine
+    from django.urls import reverse
+
+    incident = scenarios.requested(user)
+    with time_machine.travel(REQUESTED_AT + timedelta(hours=1), tick=False):
+        page = client_for(user).get(reverse("draft", args=[incident.pk, "follow_up"]))
+        send = followup.send_time(situation_for(incident), now=REQUESTED_AT + timedelta(hours=1))
+    html = page.content.decode()
+    assert 'id="send-time"' in html
+    assert f"Send it {send.text}" in html
+    assert "09:00–17:00 in Asia/Kolkata" in html

@@ -21,6 +21,7 @@ from tracker.incidents.models import Contact, Incident, PromisedMaterial, Resche
 from tracker.messaging import composer
 from tracker.messaging.check import Finding, check
 from tracker.messaging.composer import mailto_url
+from tracker.reminders import followup  # issue 15: the follow-up's send time
 
 from . import draft_forms as df
 from .fields import parse_id
@@ -187,6 +188,11 @@ def mailto(page: Page, subject: str, text: str) -> str:
     return mailto_url(address, subject, text)
 
 
+def _send_time(page: Page):
+    """Issue 15: when to send the follow-up, inside the recipient's working hours."""
+    return followup.send_time(selectors.situation_for(page.incident), now=timezone.now())
+
+
 def render_page(request, page: Page, *, form: df.DraftForm | None = None,
                 typed: tuple[str, str] | None = None, form_error: str = "",
                 checked: bool = False, fact: tuple[str, object] | None = None):
@@ -228,6 +234,7 @@ def render_page(request, page: Page, *, form: df.DraftForm | None = None,
             "record_url": page.url("draft_record"),
             "words": len(text.split()),
             "word_limit": limit,
+            "send_time": _send_time(page) if info.slug == composer.FOLLOW_UP else None,
             "asks": _asks(page, _fact_forms(page, bound=fact)),
             "wants_slots": composer.NEED_SLOTS in composed.improve,
             "missing": composed.missing,
