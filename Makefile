@@ -11,7 +11,7 @@ PORT ?= 8000
 # make run's broker queue, email and beat schedule.
 RUN_DIR ?= var
 
-.PHONY: run test test-sqlite test-postgres system-deps lint bench clean
+.PHONY: run test test-sqlite test-postgres system-deps lint bench clean axe screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt build-constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,7 @@ system-deps:
 	command -v docker-compose >/dev/null 2>&1 || tools="docker-compose"; \
 	command -v redis-server >/dev/null 2>&1 || test -x /usr/bin/redis-server || tools="$$tools redis-server"; \
 	command -v khal >/dev/null 2>&1 || tools="$$tools khal"; \
+	command -v npm >/dev/null 2>&1 || tools="$$tools npm"; \
 	if [ -n "$$browser$$tools" ]; then \
 		sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
 		apt="DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q"; \
@@ -57,8 +58,21 @@ test: $(STAMP) system-deps
 test-sqlite: $(STAMP) system-deps
 	DEBUG=true $(PY) -m pytest -q -m "not integration and not faults and not e2e"
 
-test-postgres: $(STAMP) system-deps
+test-postgres: $(STAMP) system-deps axe
 	DEBUG=true DATABASE_URL=$(PG_URL) TEST_REDIS_URL=$(REDIS_URL_TEST) $(PY) -m pytest -q
+
+# axe-core for the browser tier's accessibility checks (tests/e2e/test_accessibility.py), the
+# version pinned in tests/e2e/axe/package-lock.json; installed only when missing.
+axe: system-deps
+	@test -f tests/e2e/axe/node_modules/axe-core/axe.min.js \
+		|| npm ci --prefix tests/e2e/axe --no-audit --no-fund --silent \
+		|| echo "WARNING: could not install axe-core; the accessibility tests will say how" >&2
+
+# docs/screenshots/*.png: the main pages (the incident page in each phase) at 1280 and 375 px,
+# taken by Playwright from the browser tier's data. Commit them when the pages change.
+screenshots: $(STAMP) system-deps
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots DEBUG=true $(PY) -m pytest -q -p no:cacheprovider \
+		tests/e2e/test_screenshots.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

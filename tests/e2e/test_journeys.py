@@ -40,6 +40,11 @@ def expect_message(page, text):
     assert alert.count() == 1, f"no message saying {text!r}: {shown}"
 
 
+def unfold(page, section):
+    """Open a folded section of the incident page (issue 11), as a click on its summary would."""
+    page.locator(f"#{section}").evaluate("d => { d.open = true; }")
+
+
 def phase_badge(page):
     return page.locator("header .badge").first.inner_text()
 
@@ -144,7 +149,8 @@ def _journey(page, journey, clock, start):
             fieldset.get_by_label("Date and time").fill(slot.strftime("%Y-%m-%dT%H:%M"))
         section.get_by_role("button", name="Save the proposed times").click()
         expect_message(page, "Recorded the times you proposed")
-        proposed = page.locator("#reschedule ol li")
+        # Issue 11: the proposed times are listed once, as the choices of their reply.
+        proposed = page.locator("#reply label[for^=id_slot_]")
         assert proposed.count() == 3
         first = proposed.first.inner_text()
         # Each slot in the person's zone and the interviewer's.
@@ -152,8 +158,13 @@ def _journey(page, journey, clock, start):
         assert "10:00" in first, first
 
     with step(journey, "record the acceptance of the second time"):
-        proposed.nth(1).get_by_role("button", name="They accepted this one").click()
-        expect_message(page, "They accepted")
+        # Issue 11: one way to record their reply, the reply form (no per-slot buttons).
+        assert page.get_by_role("button", name="They accepted this one").count() == 0
+        reply = page.locator("#reply")
+        reply.get_by_role("radio", name="Accepted", exact=True).check()
+        reply.get_by_role("radio", name=re.compile(slots[1].strftime("%H:%M"))).check()
+        reply.get_by_role("button", name="Record the reply").click()
+        expect_message(page, "Recorded their reply: Accepted.")
         assert page.locator("#reschedule ol li").nth(1).get_by_text("Accepted").is_visible()
 
     agreed = slots[1]
@@ -166,13 +177,18 @@ def _journey(page, journey, clock, start):
         confirm.get_by_label("Link or place").fill("https://meet.example/acme-data")
         confirm.get_by_role("button", name="Confirm").click()
         expect_message(page, "Confirmed.")
+        # Issue 11: the next interview is on top, in both zones; the section holds the details.
+        card = page.locator("#now").inner_text()
+        assert "Your interview" in card, card
+        assert "11:30" in card and agreed.astimezone(CHICAGO).strftime("%H:%M") in card, card
+        unfold(page, "reschedule")
         confirmed = page.locator("#reschedule").inner_text()
         assert "Confirmed interview" in confirmed
         assert "11:30" in confirmed and agreed.astimezone(CHICAGO).strftime("%H:%M") in confirmed
 
     with step(journey, "download the calendar file"):
         with page.expect_download() as download_info:
-            page.get_by_role("link", name="Add the interview to your calendar (.ics)").click()
+            page.locator("#now").get_by_role("link", name="Add to my calendar (.ics)").click()
         download = download_info.value
         assert download.suggested_filename.endswith(".ics")
         calendar = Calendar.from_ical(Path(download.path()).read_bytes())
@@ -189,12 +205,14 @@ def _journey(page, journey, clock, start):
         assert timedelta(hours=-24) in triggers and timedelta(hours=-1) in triggers, triggers
 
     with step(journey, "mark the interview attended after it started"):
-        # Not before it starts: the page refuses.
-        page.get_by_role("button", name="I attended it").click()
+        # Not before it starts: the page refuses (the button is in the folded section then).
+        unfold(page, "reschedule")
+        page.locator("#reschedule").get_by_role("button", name="I attended it").click()
         expect_message(page, "has not started yet")
         clock.move_to(agreed + timedelta(minutes=50))
         page.goto(incident_url)
-        page.get_by_role("button", name="I attended it").click()
+        # Once it has started, the button is on the card on top.
+        page.locator("#now").get_by_role("button", name="I attended it").click()
         expect_message(page, "Well done")
         assert phase_badge(page) == "Consolidate"
 

@@ -89,6 +89,7 @@ def test_moved_and_called_off_emails_arrive_and_their_links_work(page, journey, 
 
     with step(journey, "call it off on the incident page"):
         page.goto(f"/incidents/{incident.pk}/")
+        page.locator("#reschedule summary").click()  # issue 11: a folded section
         page.get_by_role("button", name="Call it off").click()
         page.wait_for_load_state()
         dispatch.run()

@@ -29,7 +29,7 @@ def now_card(html: str) -> str:
 
 
 def is_open(html: str, section: str) -> bool:
-    tag = re.search(rf'<details class="card mb-3 fold" id="{section}"[^>]*>', html)
+    tag = re.search(rf'<details class="card mb-2 fold" id="{section}"[^>]*>', html)
     assert tag, f"no folded section {section}"
     return " open" in tag.group(0)
 
@@ -90,7 +90,7 @@ def test_a_moved_interview_says_so_and_the_reminders_panel_folds_the_cancelled(u
     )
     html = page(user_client, incident, scenarios.CONFIRMED_AT + timedelta(hours=2))
     assert "Your interview (moved): Fri 6 Mar 2026, 03:30 CST" in now_card(html)
-    panel = html.split('id="reminders"', 1)[1].split("</section>", 1)[0]
+    panel = html.split('id="reminders"', 1)[1].split('id="contacts"', 1)[0]
     current, history = panel.split('class="mb-3 reminder-history"', 1)
     assert current.count("24 hours before") == 1 and "Cancelled" not in current
     assert "Cancelled or replaced" in history and "24 hours before" in history

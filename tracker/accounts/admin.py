@@ -48,6 +48,9 @@ class UserWithProfileAdmin(UserAdmin):
     form = AdminUserChangeForm
     add_form = AdminUserCreationForm
     inlines = [ProfileInline]
+    # Issue 11 (axe): the two-box picker's search icon carries a label a span may not have;
+    # groups and permissions are plain multiple selects.
+    filter_horizontal = ()
     list_display = (*UserAdmin.list_display, "date_joined", "last_login")
     list_select_related = ("profile",)
 

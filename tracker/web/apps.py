@@ -6,4 +6,6 @@ class WebConfig(AppConfig):
     verbose_name = "Web"
 
     def ready(self):
-        from . import signals  # noqa: F401 - connects the sign-up receiver
+        from . import admin_widgets, signals  # noqa: F401 - connects the sign-up receiver
+
+        admin_widgets.install()

@@ -330,6 +330,19 @@ SlotFormSet = forms.formset_factory(
 )
 
 
+def slot_label(start: datetime, zone: str, person_tz: str, interviewer_tz: str) -> str:
+    """'You: Wed 4 Mar 2026, 08:30 CST (America/Chicago) · Proposed in: ...'."""
+    if not person_tz:
+        return " / ".join(str(z) for z in zones.in_zones(start, zone))
+    names = {interviewer_tz: "Them", person_tz: "You"}
+    if person_tz == interviewer_tz:
+        names[person_tz] = "You and them"
+    return " · ".join(
+        f"{names.get(z.zone, 'Proposed in')}: {z}"
+        for z in zones.in_zones(start, person_tz, interviewer_tz, zone)
+    )
+
+
 class ReplyForm(forms.Form):
     reply = forms.ChoiceField(
         choices=[c for c in Reschedule.Reply.choices if c[0] != Reschedule.Reply.PENDING],
@@ -340,11 +353,14 @@ class ReplyForm(forms.Form):
         required=False, widget=forms.RadioSelect, label="The slot they accepted"
     )
 
-    def __init__(self, *args, reschedule: Reschedule, person_tz: str = "", **kwargs):
+    def __init__(self, *args, reschedule: Reschedule, person_tz: str = "",
+                 interviewer_tz: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self._slots = {str(s.pk): s for s in reschedule.slots.all()}
+        # Issue 11: the reply form is the one list of the proposed times, so each is written in
+        # every zone that matters, named as on the page: yours, theirs, the one it was proposed in.
         self.fields["slot"].choices = [
-            (key, " / ".join(str(z) for z in zones.in_zones(s.start, s.time_zone, person_tz)))
+            (key, slot_label(s.start, s.time_zone, person_tz, interviewer_tz))
             for key, s in self._slots.items()
         ]
 

@@ -1,7 +1,7 @@
 """What the person's pages show, built from an incident's situation: the next actions as
 links, the phase stepper, the incident page's context and its forms' initial values.
 
-No query of its own: everything comes from `selectors.situation_of` / `dashboard_situation`.
+No query of its own: everything comes from `selectors.situation_of` / `dashboard_situations`.
 The rules (which actions, which sections are open) come from `phases` through the situation.
 """
 
@@ -101,6 +101,15 @@ class NowCard:
     detail: str
     step: ActionLink | None
     more: list[ActionLink]
+    started: bool = False  # the interview of the card has begun: "I attended it" is offered
+
+    @property
+    def record_href(self) -> str:
+        """Where the step is recorded: the outreach form itself, not just its section."""
+        if self.step is None:
+            return ""
+        href = self.step.href
+        return href.replace("#outreach", "#record-outreach") if href.endswith("#outreach") else href
 
 
 def now_card(situation: Situation, now: datetime, actions: list[ActionLink]) -> NowCard:
@@ -115,7 +124,8 @@ def now_card(situation: Situation, now: datetime, actions: list[ActionLink]) -> 
             detail = f"For them: {zones.format_local(interview.start, theirs)}"
         when = relative((interview.start - now).total_seconds())
         moved = " (moved)" if interview.version > 1 else ""
-        return NowCard("interview", f"Your interview{moved}: {mine}, {when}", detail, step, more)
+        return NowCard("interview", f"Your interview{moved}: {mine}, {when}", detail, step, more,
+                       started=interview.start <= now)
     if situation.allowed.first_hour:
         clock = situation.clock(now)
         found = relative((i.discovered_at - now).total_seconds())
@@ -267,6 +277,7 @@ def incident_page(situation: Situation, now: datetime, *, recent: int | None,
         ctx["material_form"] = forms.MaterialForm()
     if allowed.reply:
         ctx["reply_form"] = forms.ReplyForm(
-            reschedule=situation.current, person_tz=situation.person_tz
+            reschedule=situation.current, person_tz=situation.person_tz,
+            interviewer_tz=i.interview_tz,
         )
     return ctx

@@ -136,7 +136,8 @@ def reschedule_reply(request, pk):
     reschedule = selectors.reschedule_get_for_user(user=request.user, pk=pk)
     incident = reschedule.incident
     form = forms.ReplyForm(
-        posted(request), reschedule=reschedule, person_tz=incident.candidate_tz
+        posted(request), reschedule=reschedule, person_tz=incident.candidate_tz,
+        interviewer_tz=incident.interview_tz,
     )
     return form_step(
         request, incident, form=form, anchor="reply", url_name="reschedule_reply",

@@ -33,3 +33,25 @@
     update();
   });
 }());
+
+// A link to a part of the page inside a folded section (details) unfolds it, on arrival and on
+// every in-page link (the incident page folds what does not need attention, issue 11).
+(function () {
+  "use strict";
+  function reveal() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    for (var el = target; el; el = el.parentElement) {
+      if (el.tagName === "DETAILS") {
+        el.open = true;
+      }
+    }
+    if (target) {
+      target.scrollIntoView();
+    }
+  }
+  window.addEventListener("hashchange", reveal);
+  if (location.hash) {
+    reveal();
+  }
+}());

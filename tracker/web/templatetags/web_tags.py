@@ -185,3 +185,9 @@ def reminder_current(rows) -> list:
 @register.filter
 def reminder_history(rows) -> list:
     return [r for r in rows if r.status in HISTORY_STATUSES]
+
+
+@register.filter
+def reminder_attention(rows) -> bool:
+    """A reminder that failed or was skipped: the panel opens by itself."""
+    return any(r.status in ("failed", "skipped") for r in rows)
