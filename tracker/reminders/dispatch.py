@@ -259,38 +259,60 @@ def _unreachable(ids: list[int], token: str, attempts: int, error: str, result: 
     )
 
 
-def _hold_incident(incident_id: int) -> None:
-    """Hold the incident so that no move, call-off or close commits until this row's send is
-    over: PostgreSQL's share lock, which the services' exclusive lock waits for (both bounded
-    by the lock timeout). On SQLite the transaction itself began IMMEDIATE and holds the
+def _hold(row: Reminder, token: str) -> bool:
+    """Hold the row's incident so that no move, call-off or close commits until this row's send
+    is over, and say whether the row is still ours (sending, under our token); one statement.
+    PostgreSQL: a share lock on the incident, which the services' exclusive lock waits for (both
+    bounded by the lock timeout). On SQLite the transaction itself began IMMEDIATE and holds the
     database's one write lock, which every writer waits for: the same guarantee."""
+    mine = _mine(row.pk, token)
     if db_connection.vendor != "postgresql":
-        return
-    table = db_connection.ops.quote_name(Incident._meta.db_table)
+        return mine.exists()
+    reminders = db_connection.ops.quote_name(Reminder._meta.db_table)
+    incidents = db_connection.ops.quote_name(Incident._meta.db_table)
     with db_connection.cursor() as cursor:
+        # Django's psycopg cursor binds on the client: both statements go in one round trip.
         cursor.execute(
-            "SELECT set_config('lock_timeout', %s, true)",
-            [f"{int(settings.INCIDENT_LOCK_TIMEOUT_SECONDS * 1000)}ms"],
+            "SELECT set_config('lock_timeout', %s, true); "  # noqa: S608 (table names quoted)
+            f"SELECT 1 FROM {reminders} r JOIN {incidents} i ON i.id = r.incident_id "
+            "WHERE r.id = %s AND r.status = %s AND r.lease_token = %s FOR SHARE OF i",
+            [f"{int(settings.INCIDENT_LOCK_TIMEOUT_SECONDS * 1000)}ms", row.pk,
+             Status.SENDING, token],
         )
-        cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR SHARE", [incident_id])  # noqa: S608
+        cursor.nextset()  # the second statement's rows
+        return cursor.fetchone() is not None
+
+
+def _renew_if_short(row: Reminder, token: str, lease: timedelta, now: datetime) -> bool:
+    """Make sure the row's lease outlasts the slowest allowed reply (EMAIL_TIMEOUT and a margin)
+    before its send: renewed and committed only when what is left is shorter, so that other
+    dispatchers see the new lease while the row is sent. False when the row is no longer ours."""
+    needed = timedelta(seconds=(settings.EMAIL_TIMEOUT or 0)
+                       + settings.REMINDER_LEASE_MARGIN_SECONDS)
+    if row.lease_expires_at is not None and row.lease_expires_at - now >= needed:
+        return True
+    if not _mine(row.pk, token).update(lease_expires_at=now + lease, updated_at=now):
+        return False
+    row.lease_expires_at = now + lease
+    return True
 
 
 class _Skip(Exception):
     """This row is not ours to send any more (its lease went to another dispatcher)."""
 
 
-def _send_one(conn, row: Reminder, token: str, lease: timedelta, result: Result) -> None:
+def _send_one(conn, row: Reminder, token: str, lease: timedelta, result: Result,
+              addresses: dict[int, str]) -> None:
     """Check one claimed row just before its own send and send it, holding its incident from
-    the check through the send and the mark."""
+    the check through the send and the mark. `addresses` keeps the batch's confirmed addresses
+    by person (an address once confirmed stays so)."""
     sent = False
-    now = timezone.now()
-    # Still ours, and ours for as long as the slowest allowed reply can take: renewed and
-    # committed first, so that other dispatchers see the new lease while this row is sent.
-    if not _mine(row.pk, token).update(lease_expires_at=now + lease, updated_at=now):
+    if not _renew_if_short(row, token, lease, timezone.now()):
         return
     try:
         with transaction.atomic():
-            _hold_incident(row.incident_id)
+            if not _hold(row, token):  # staff or an expired lease took it meanwhile
+                raise _Skip
             now = timezone.now()
             situation = situations_for_dispatch([row.incident_id]).get(row.incident_id)
             if situation is None:  # the incident is gone (its rows go with it)
@@ -316,9 +338,10 @@ def _send_one(conn, row: Reminder, token: str, lease: timedelta, result: Result)
                         reason=planning.turned_off_reason(row.kind))
                 result.skipped += 1
                 return
-            if row.kind not in planning.PARTNER_KINDS and not reminder_address(
-                situation.incident.owner
-            ):
+            owner = situation.incident.owner
+            if owner.pk not in addresses:
+                addresses[owner.pk] = reminder_address(owner)
+            if row.kind not in planning.PARTNER_KINDS and not addresses[owner.pk]:
                 # Mail only to an address that said yes; it comes back once confirmed.
                 _finish(row.pk, token, status=Status.SKIPPED, reason=UNCONFIRMED_REASON)
                 _log("skipped", row, reason="address not confirmed")
@@ -404,12 +427,13 @@ def process(token: str, ids: list[int], *, lease: timedelta, deadline: float | N
         .order_by("due_at", "pk")
     )
     done = 0
+    addresses: dict[int, str] = {}
     try:
         for row in rows:
             if time.monotonic() > deadline:
                 break
             try:
-                _send_one(conn, row, token, lease, result)
+                _send_one(conn, row, token, lease, result, addresses)
             except _Unreachable as exc:
                 left = [r.pk for r in rows[done:]]
                 _unreachable(left, token, row.attempts, str(exc), result)
