@@ -292,7 +292,7 @@ def retention_erase(*, now: datetime, batch: int = 200) -> dict[str, int]:
     totals = {"incidents": 0, "contacts_unlinked": 0, "contacts_deleted": 0, "outreach_cleared": 0}
     due = (
         Incident.objects.filter(phase=Incident.Phase.CLOSED, closed_at__lt=cutoff)
-        .filter(contact_erasure__isnull=True)
+        .exclude(Exists(ContactErasure.objects.filter(incident_id=OuterRef("pk"))))
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -305,8 +305,8 @@ def retention_erase(*, now: datetime, batch: int = 200) -> dict[str, int]:
                     pk__in=ids[start : start + batch],
                     phase=Incident.Phase.CLOSED,
                     closed_at__lt=cutoff,
-                    contact_erasure__isnull=True,
                 )
+                .exclude(Exists(ContactErasure.objects.filter(incident_id=OuterRef("pk"))))
                 .values_list("pk", flat=True)
             )
             if not chunk:
