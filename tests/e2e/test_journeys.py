@@ -40,6 +40,13 @@ def expect_message(page, text):
     assert alert.count() == 1, f"no message saying {text!r}: {shown}"
 
 
+def expect_error(page, text):
+    """A refusal is an error: role="alert", read out at once."""
+    alert = page.get_by_role("alert").filter(has_text=text)
+    shown = page.get_by_role("alert").all_inner_texts()
+    assert alert.count() == 1, f"no error saying {text!r}: {shown}"
+
+
 def unfold(page, section):
     """Open a folded section of the incident page (issue 11), as a click on its summary would."""
     page.locator(f"#{section}").evaluate("d => { d.open = true; }")
@@ -208,7 +215,7 @@ def _journey(page, journey, clock, start):
         # Not before it starts: the page refuses (the button is in the folded section then).
         unfold(page, "reschedule")
         page.locator("#reschedule").get_by_role("button", name="I attended it").click()
-        expect_message(page, "has not started yet")
+        expect_error(page, "has not started yet")
         clock.move_to(agreed + timedelta(minutes=50))
         page.goto(incident_url)
         # Once it has started, the button is on the card on top.
