@@ -140,3 +140,29 @@ def test_the_log_form_resolves_a_city_and_shows_the_time_in_your_zone(page, jour
     with step(journey, "a time in the spring-forward gap is flagged while typing"):
         form.get_by_label("When the interview was").fill("2026-03-29T02:30")
         assert "does not exist in Europe/Berlin" in preview.inner_text()
+
+
+def test_a_paste_longer_than_a_field_is_kept_and_refused_with_a_message(
+    page, journey, live_server
+):
+    user = UserFactory(profile_zone="Asia/Kolkata")
+    log_in(page, live_server, user)
+    page.goto(reverse("incident_log"))
+    company = page.get_by_label("Company")
+    with step(journey, "paste 5,000 characters into a 120-character field"):
+        company.fill("A" * 5000)
+        # Nothing cut: the whole paste is still there, with a counter saying what is wrong.
+        assert len(company.input_value()) == 5000
+        counter = page.locator("#id_company-count")
+        assert counter.inner_text() == (
+            "Too long: 5000 characters, at most 120. Shorten it; nothing was cut.")
+        assert company.evaluate("el => el.validationMessage") == (
+            "At most 120 characters (it has 5000).")
+    with step(journey, "the form is not sent while it is too long"):
+        page.get_by_role("button", name="Log it and start the first hour").click()
+        assert page.url.endswith(reverse("incident_log"))
+        assert not Incident.objects.filter(owner=user).exists()
+    with step(journey, "shortened, the counter says how much is left"):
+        company.fill("A" * 100)
+        assert counter.inner_text() == "100 / 120 characters"
+        assert company.evaluate("el => el.validationMessage") == ""
