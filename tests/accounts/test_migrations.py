@@ -1,5 +1,6 @@
-"""The move to django-allauth (accounts 0002, squashed from 0002-0004): existing accounts get their EmailAddress row,
-unconfirmed (reminders wait for the person to confirm), and duplicates stop the migration."""
+"""The move to django-allauth (accounts 0002, squashed from 0002-0004): existing accounts get
+their EmailAddress row, unconfirmed (reminders wait for the person to confirm), and duplicates
+stop the migration."""
 
 from importlib import import_module
 
