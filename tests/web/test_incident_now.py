@@ -55,7 +55,7 @@ def test_just_logged_the_card_counts_down_the_first_hour_and_the_step_is_the_apo
     incident = scenarios.logged(user, contact_name="Priya Raman")
     html = page(user_client, incident, scenarios.T0 + timedelta(minutes=14))
     card = now_card(html)
-    assert "Found out 14 minutes ago: 46 minutes left in the first hour" in card
+    assert "14 min since you found out: 46 min left in the first hour" in card
     apology = reverse("draft", args=[incident.pk, "apology_email"])
     assert re.search(
         rf'<a class="btn btn-primary" href="{apology}">Call, leave a voicemail or send the '

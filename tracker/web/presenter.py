@@ -75,6 +75,17 @@ def dashboard_row(situation: Situation, now: datetime) -> DashboardRow:
     )
 
 
+def duration(minutes: int) -> str:
+    """75 -> '75 min', 150 -> '2 h 30 min', 4000 -> '2 days': the first-hour clock stays
+    readable on an incident left open for days."""
+    m = int(minutes)
+    if m < 120:
+        return f"{m} min"
+    if m < 48 * 60:
+        return f"{m // 60} h {m % 60} min"
+    return f"{m // (24 * 60)} days"
+
+
 def relative(delta_seconds: float) -> str:
     """'in 26 hours', 'in 40 minutes', '3 days ago': how far an instant is from now."""
     ahead = delta_seconds >= 0
@@ -128,14 +139,14 @@ def now_card(situation: Situation, now: datetime, actions: list[ActionLink]) -> 
                        started=interview.start <= now)
     if situation.allowed.first_hour:
         clock = situation.clock(now)
-        found = relative((i.discovered_at - now).total_seconds())
+        since = f"{duration(clock.minutes)} since you found out"
         if clock.running and clock.within_hour:
-            headline = (f"Found out {found}: {clock.minutes_left} minutes left in the "
-                        "first hour")
+            headline = f"{since}: {clock.minutes_left} min left in the first hour"
         elif clock.running:
-            headline = f"Found out {found}: the first hour has passed, reach out now anyway"
+            headline = f"{since}: the first hour has passed, reach out now anyway"
         else:
-            headline = "First hour: no apology has reached them yet"
+            headline = (f"First outreach after {duration(clock.minutes)}: the first hour ends "
+                        "when an apology reaches them")
         return NowCard("first_hour", headline, "", step, more)
     if f.phase == phases.CLOSED:
         return NowCard("closed", f"Closed: {i.get_outcome_display()}", "", step, more)
