@@ -275,3 +275,28 @@ def test_incident_page_and_panel_show_readiness(client_for, user):
     page = client.get(reverse("incident_detail", args=[incident.pk])).content.decode()
     assert page.count("✓ You said you're ready") == 2  # the interview and the panel
     assert page.count("✓ Re-confirmed with them") == 2
+
+
+def test_a_failed_replan_after_the_1h_reminder_is_tried_again_after_the_commit(
+    user, monkeypatch, django_capture_on_commit_callbacks
+):
+    from tracker.reminders import receivers
+
+    incident = confirmed(user)
+    real = receivers.reminders_sync
+    calls = []
+
+    def flaky(**kw):
+        calls.append(kw["now"])
+        if len(calls) == 1:
+            raise RuntimeError("lock timeout")
+        return real(**kw)
+
+    monkeypatch.setattr(receivers, "reminders_sync", flaky)
+    with time_machine.travel(DUE_1H + timedelta(seconds=5), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert dispatch.run().sent == 1
+    assert len(calls) == 2
+    rows = reminders_by_kind(incident)
+    assert rows[K.BEFORE_1H].status == S.SENT  # the failure never undid the sent mark
+    assert rows[K.ESCALATION].status == S.PENDING and rows[K.ESCALATION].due_at == ESCALATE

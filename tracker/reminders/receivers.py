@@ -12,6 +12,7 @@ import logging
 
 from django.db import transaction
 from django.dispatch import receiver
+from django.utils import timezone
 
 from . import planning
 from .services import reminders_sync
@@ -31,4 +32,24 @@ def replan_after_sent(sender, *, reminder, incident, now, **kwargs) -> None:
         with transaction.atomic():
             reminders_sync(incident=incident, now=now)
     except Exception:  # the email is out and marked; only the follow-up plan is missing
-        log.exception("Reminder %s: could not plan what follows it", reminder.pk)
+        log.warning(
+            "Reminder %s: could not plan what follows it; trying again after the commit",
+            reminder.pk,
+            exc_info=True,
+        )
+        incident_id, reminder_id = incident.pk, reminder.pk
+        transaction.on_commit(lambda: replan_again(incident_id, reminder_id))
+
+
+def replan_again(incident_id: int, reminder_id: int) -> None:
+    """The second try, in a transaction of its own once the sent mark is committed (a lock
+    held by a move, say, has been let go by then)."""
+    from tracker.incidents.models import Incident
+
+    try:
+        with transaction.atomic():
+            incident = Incident.objects.filter(pk=incident_id).first()
+            if incident is not None:
+                reminders_sync(incident=incident, now=timezone.now())
+    except Exception:
+        log.exception("Reminder %s: could not plan what follows it", reminder_id)
