@@ -243,3 +243,15 @@ def test_khal_reads_the_feed_and_keeps_one_event_through_a_move(client, user, tm
     (line,) = load_and_list(3)
     assert line.startswith("2026-03-06 16:00|Called off: Interview: Backend engineer at Acme|")
     assert "CANCELLED" in line
+
+
+def test_an_interview_of_a_closed_incident_no_longer_rings(client, user):
+    incident = scenarios.confirmed(user)
+    token = turn_on(user)
+    services.incident_close(incident=incident, outcome="moved_on", now=NOW - timedelta(hours=1))
+    (event,) = events(fetch(client, token))
+    assert str(event["STATUS"]) == "CANCELLED"
+    assert event.walk("VALARM") == []
+    services.incident_reopen(incident=incident, now=NOW - timedelta(minutes=30))
+    (event,) = events(fetch(client, token))
+    assert str(event["STATUS"]) == "CONFIRMED" and event.walk("VALARM")

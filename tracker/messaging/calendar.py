@@ -200,9 +200,11 @@ FEED_REFRESH = "PT15M"
 
 def feed_event(
     reschedule, *, incident, person_tz: str, stamp: datetime, interviewer: str = "",
-    details_url: str = "",
+    details_url: str = "", closed: bool = False,
 ) -> Event:
-    cancelled = reschedule.cancelled_at is not None
+    """`closed`: the incident was closed with this interview still ahead and not attended: the
+    event is off (cancelled, no alarms) though nobody called it off."""
+    cancelled = reschedule.cancelled_at is not None or closed
     zone = reschedule.time_zone or incident.interview_tz
     start, end = _utc(reschedule.start), _utc(reschedule.end)
     lines = ["This interview was called off." if cancelled else "Your rescheduled interview."]

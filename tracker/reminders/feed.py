@@ -70,6 +70,10 @@ def feed_of(profile: Profile, *, now: datetime) -> Feed:
         if entry is None or entry.start is None or entry.end < now - KEEP_PAST:
             continue
         stamp = entry.last_change_at or entry.confirmed_at
+        # Closed before the interview took place: no alarm may ring for it any more.
+        closed = incident.phase == Incident.Phase.CLOSED and entry.attended_at is None
+        if closed and incident.closed_at:
+            stamp = max(stamp, incident.closed_at)
         interviewer = (
             entry.interviewer.name if profile.feed_interviewer and entry.interviewer else ""
         )
@@ -81,6 +85,7 @@ def feed_of(profile: Profile, *, now: datetime) -> Feed:
                 stamp=stamp,
                 interviewer=interviewer,
                 details_url=absolute(reverse("incident_detail", args=[incident.pk])),
+                closed=closed,
             )
         )
         stamps += [stamp, incident.updated_at]
