@@ -75,7 +75,6 @@ OBJECT_ROUTES: dict[str, ObjectRoute] = {
     "outreach_detail": ObjectRoute({"pk": "outreach"}),
     "reschedule_reply": ObjectRoute({"pk": "reschedule"}, {"reply": "declined"}),
     "reschedule_cancel": ObjectRoute({"pk": "reschedule"}),
-    "slot_accept": ObjectRoute({"pk": "slot"}),
     "safeguard_toggle": ObjectRoute({"pk": "safeguard"}, {"done": "on"}),
     "material_resolve": ObjectRoute({"pk": "material"}, {"status": "delivered"}),
     "drafts": ObjectRoute({"pk": "incident"}),

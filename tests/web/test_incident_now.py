@@ -100,7 +100,10 @@ def test_one_way_to_record_their_reply(user_client, user):
     incident = scenarios.requested(user)
     html = page(user_client, incident, scenarios.REQUESTED_AT + timedelta(hours=1))
     assert "They accepted this one" not in html
-    assert reverse("slot_accept", args=[incident.reschedules.get().slots.first().pk]) not in html
+    assert "/slots/" not in html
+    # The per-slot endpoint is gone: the reply form is the only way.
+    slot = incident.reschedules.get().slots.first()
+    assert user_client.post(f"/slots/{slot.pk}/accept/").status_code == 404
     assert html.count('action="/reschedules/') == 1
     assert 'name="reply"' in html and 'name="slot"' in html
     assert "waiting for their reply" in now_card(html)

@@ -70,8 +70,10 @@ def test_an_incident_walks_from_log_to_closed_through_the_views(client, user):
         first_slot = reschedule.slots.first()
 
         clock.shift(timedelta(hours=5))
-        page = step(client, reverse("slot_accept", args=[first_slot.pk]))
-        assert "They accepted. Now confirm the time in writing." in page
+        # Issue 11: one way to record their reply, the reply form.
+        page = step(client, reverse("reschedule_reply", args=[reschedule.pk]),
+                    {"reply": "accepted", "slot": first_slot.pk})
+        assert "Recorded their reply: Accepted." in page
 
         confirm_page = client.get(reverse("reschedule_confirm", args=[incident.pk])).content
         assert b'value="2026-03-04T10:00"' in confirm_page

@@ -70,7 +70,6 @@ def object_urls(objs):
         (reverse("outreach_detail", args=[objs["outreach"].pk]), {}),
         (reverse("reschedule_reply", args=[objs["reschedule"].pk]), {"reply": "declined"}),
         (reverse("reschedule_cancel", args=[objs["reschedule"].pk]), {}),
-        (reverse("slot_accept", args=[objs["slot"].pk]), {}),
         (reverse("safeguard_toggle", args=[objs["safeguard"].pk]), {"done": "on"}),
         (reverse("material_resolve", args=[objs["material"].pk]), {"status": "delivered"}),
     ]

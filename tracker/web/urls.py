@@ -27,7 +27,6 @@ urlpatterns = [
     path("outreach/<int:pk>/", write_views.outreach_detail, name="outreach_detail"),
     path("reschedules/<int:pk>/reply/", write_views.reschedule_reply, name="reschedule_reply"),
     path("reschedules/<int:pk>/cancel/", write_views.reschedule_cancel, name="reschedule_cancel"),
-    path("slots/<int:pk>/accept/", write_views.slot_accept, name="slot_accept"),
     path("safeguards/<int:pk>/toggle/", write_views.safeguard_toggle, name="safeguard_toggle"),
     path("materials/<int:pk>/resolve/", write_views.material_resolve, name="material_resolve"),
     path("", include("tracker.web.draft_urls")),

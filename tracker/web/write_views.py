@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from tracker.incidents import selectors, services
-from tracker.incidents.models import Reschedule
 
 from . import forms, presenter
 from .fields import parse_id
@@ -148,21 +147,6 @@ def reschedule_reply(request, pk):
                               accepted_slot=f.cleaned_data["accepted_slot"]),
         success=lambda r: f"Recorded their reply: {r.get_reply_display()}.",
     )
-
-
-@require_http_methods(["GET", "POST"])
-def slot_accept(request, pk):
-    slot = selectors.slot_get_for_user(user=request.user, pk=pk)
-    reschedule = slot.reschedule
-    if request.method != "POST":
-        return back(reschedule.incident_id, "reply")
-    try:
-        _reply(request, reschedule, reply=Reschedule.Reply.ACCEPTED, accepted_slot=slot)
-    except REFUSALS as exc:
-        messages.error(request, refusal(exc))
-        return back(reschedule.incident_id, "reply")
-    messages.success(request, "They accepted. Now confirm the time in writing.")
-    return back(reschedule.incident_id, "confirm")
 
 
 @require_http_methods(["GET", "POST"])
