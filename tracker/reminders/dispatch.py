@@ -380,7 +380,8 @@ def _send_one(conn, row: Reminder, token: str, lease: timedelta, result: Result,
                 result.sent += 1
                 _log("sent", row)
                 # Issue 15: what follows a sent reminder (the escalation after the 1 h one).
-                reminder_sent.send(Reminder, reminder=row, incident=situation.incident, now=now)
+                reminder_sent.send(Reminder, reminder=row, incident=situation.incident, now=now,
+                                   situation=situation)
             else:
                 result.lease_lost += 1
                 _log("sent after its lease was lost", row, logging.ERROR)

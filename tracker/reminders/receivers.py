@@ -25,12 +25,14 @@ REPLAN_AFTER = (planning.BEFORE_1H,)
 
 
 @receiver(reminder_sent, dispatch_uid="tracker.reminders.replan_after_sent")
-def replan_after_sent(sender, *, reminder, incident, now, **kwargs) -> None:
+def replan_after_sent(sender, *, reminder, incident, now, situation=None, **kwargs) -> None:
     if reminder.kind not in REPLAN_AFTER:
         return
     try:
         with transaction.atomic():
-            reminders_sync(incident=incident, now=now)
+            # The dispatcher's situation: read fresh under the incident's share lock just
+            # before the send, so it is not read again (only the reminder rows changed since).
+            reminders_sync(incident=incident, now=now, situation=situation)
     except Exception:  # the email is out and marked; only the follow-up plan is missing
         log.warning(
             "Reminder %s: could not plan what follows it; trying again after the commit",

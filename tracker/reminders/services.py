@@ -82,12 +82,16 @@ def _before_1h_sent_at(facts: planning.Facts, rows: Iterable[Reminder]) -> datet
     )
 
 
-def reminders_sync(*, incident, now: datetime) -> dict[str, int]:
+def reminders_sync(*, incident, now: datetime, situation: Situation | None = None
+                   ) -> dict[str, int]:
     """Bring the incident's reminder rows in line with its facts. Call inside the write's
     transaction: creates what is missing, cancels what is stale, never touches what was sent
     or is being sent. A reminder planned after its due time is due at once while before its
     expiry (catch-up), and stored as skipped with the reason after it; so is one of a kind the
-    person turned off. A row due now asks the dispatcher to run once the write commits."""
+    person turned off. A row due now asks the dispatcher to run once the write commits.
+
+    `situation`: one the caller read fresh in this transaction with the incident held (the
+    dispatcher's, after a send), so that it is not read again; by default it is read here."""
     counts = {"created": 0, "skipped": 0, "cancelled": 0, "updated": 0, "revived": 0}
     with transaction.atomic():
         # Locked so that a dispatcher's claim (SKIP LOCKED) waits for this write to commit.
@@ -96,7 +100,7 @@ def reminders_sync(*, incident, now: datetime) -> dict[str, int]:
             .filter(incident=incident)
             .exclude(kind=Reminder.Kind.TEST)
         )
-        facts = delivery_facts(situation_for(incident), rows)
+        facts = delivery_facts(situation or situation_for(incident), rows)
         planned = {p.key: p for p in planning.plan(facts, now)}
         seen = set()
         for row in rows:
