@@ -236,3 +236,18 @@ def test_an_ambiguous_place_is_refused_with_the_candidates(user_client, clock):
     html = response.content.decode()
     assert "could be one of several time zones" in html
     assert "Berlin, Germany (Europe/Berlin)" in html
+
+
+@pytest.mark.parametrize(
+    "payload", ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "{{7*7}}"]
+)
+def test_what_a_visitor_typed_is_shown_escaped(client, clock, payload):
+    client.post(reverse("visitor_start"),
+                visitor_data(company=f"Acme {payload}", contact_name=f"Priya {payload}"))
+    html = client.get(reverse("visitor_drafts")).content.decode()
+    assert payload not in html or payload == "{{7*7}}"
+    if payload == "{{7*7}}":
+        assert "Acme {{7*7}}" in html  # shown as typed, never evaluated
+    else:
+        assert "&lt;" in html
+    assert "<script>alert" not in html
