@@ -38,6 +38,10 @@ class DataExportAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def get_queryset(self, request):
+        # The ZIP itself never leaves the database through the admin.
+        return super().get_queryset(request).defer("content")
+
 
 @admin.register(CoachAccess)
 class CoachAccessAdmin(admin.ModelAdmin):
