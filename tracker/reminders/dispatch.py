@@ -33,6 +33,7 @@ from . import planning
 from .mail import reminder_mail
 from .models import Reminder
 from .signals import reminder_sent
+from .smtp import backoff, classify, reset, socket_gone
 
 log = logging.getLogger(__name__)
 Status = Reminder.Status
@@ -175,53 +176,6 @@ def _mark_sent_again(pk: int, token: str, until: float) -> bool:
             delay = min(delay * 2, 2.0)
 
 
-def _classify(exc: BaseException) -> tuple[bool, str]:
-    """(transient?, error text) for a failed send."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _ in exc.recipients.values()]
-        text = "; ".join(
-            f"{addr}: {code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
-            for addr, (code, msg) in exc.recipients.items()
-        )
-        return any(400 <= c < 500 for c in codes), f"Recipient refused: {text}"
-    if isinstance(exc, smtplib.SMTPResponseException):
-        msg = exc.smtp_error
-        msg = msg.decode(errors="replace") if isinstance(msg, bytes) else str(msg)
-        return not (500 <= exc.smtp_code < 600), f"SMTP {exc.smtp_code} {msg}"
-    if isinstance(exc, smtplib.SMTPServerDisconnected):
-        return True, f"The mail server closed the connection: {exc}"
-    if isinstance(exc, smtplib.SMTPException | OSError):
-        return True, f"{type(exc).__name__}: {exc}"
-    return False, f"{type(exc).__name__}: {exc}"
-
-
-def backoff(attempts: int) -> timedelta:
-    """Capped exponential backoff after the n-th failed attempt."""
-    base = settings.REMINDER_RETRY_BASE_SECONDS
-    cap = settings.REMINDER_RETRY_CAP_SECONDS
-    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), cap))
-
-
-def _reset(conn) -> None:
-    """Drop the SMTP connection so the next message opens a fresh one."""
-    try:
-        conn.close()
-    except Exception:  # a dead socket may fail to say QUIT; it is being dropped anyway
-        log.debug("SMTP connection dropped uncleanly", exc_info=True)
-    conn.connection = None
-
-
-def _socket_gone(conn, exc: BaseException) -> bool:
-    """After a 421 or a disconnect smtplib has closed its socket: the next message must not
-    pay for this one."""
-    if isinstance(exc, smtplib.SMTPServerDisconnected):
-        return True
-    if isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == 421:
-        return True
-    smtp = getattr(conn, "connection", None)
-    return smtp is not None and getattr(smtp, "sock", None) is None
-
-
 def _transient(row: Reminder, token: str, error: str, now: datetime, result: Result) -> None:
     if row.attempts >= settings.REMINDER_MAX_ATTEMPTS:
         _finish(
@@ -351,8 +305,8 @@ def _send_one(conn, row: Reminder, token: str, lease: timedelta, result: Result,
                 message = emails.reminder_message(reminder_mail(row, situation, now=now))
             except Exception as exc:  # a rendering bug: visible on the row, never retried
                 log.exception("Could not render reminder %s", row.pk)
-                _finish(row.pk, token, status=Status.FAILED, last_error=_classify(exc)[1][:500])
-                _log("failed", row, logging.ERROR, error=_classify(exc)[1])
+                _finish(row.pk, token, status=Status.FAILED, last_error=classify(exc)[1][:500])
+                _log("failed", row, logging.ERROR, error=classify(exc)[1])
                 result.failed += 1
                 return
             try:
@@ -361,9 +315,9 @@ def _send_one(conn, row: Reminder, token: str, lease: timedelta, result: Result,
                 conn.open()
                 conn.send_messages([message])
             except Exception as exc:
-                if _socket_gone(conn, exc):
-                    _reset(conn)
-                transient, error = _classify(exc)
+                if socket_gone(conn, exc):
+                    reset(conn)
+                transient, error = classify(exc)
                 result.errors.append(error)
                 if not transient:
                     _finish(row.pk, token, status=Status.FAILED, last_error=error[:500])
@@ -371,7 +325,7 @@ def _send_one(conn, row: Reminder, token: str, lease: timedelta, result: Result,
                     result.failed += 1
                     return
                 if isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException):
-                    _reset(conn)
+                    reset(conn)
                     raise _Unreachable(error) from exc
                 _transient(row, token, error, timezone.now(), result)
                 return
@@ -453,7 +407,7 @@ def process(token: str, ids: list[int], *, lease: timedelta, deadline: float | N
                          updated_at=timezone.now())
             except DatabaseError:  # their leases run out and bring them back
                 log.exception("Could not release %d unsent reminders", len(unsent))
-        _reset(conn)
+        reset(conn)
     return result
 
 
