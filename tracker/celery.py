@@ -7,6 +7,7 @@ visibility timeout, and a revoke lives only in one worker's memory.
 """
 
 import os
+from pathlib import Path
 
 from celery import Celery
 
@@ -34,6 +35,14 @@ def beat_schedule(tick: float) -> dict:
 @app.on_after_configure.connect
 def _add_beat_schedule(sender, **kwargs):
     from django.conf import settings
+
+    # The filesystem broker (no server, the default) needs its folders before the first
+    # message: a web process queuing "dispatch now" may start before any worker made them.
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    if settings.CELERY_BROKER_URL.startswith("filesystem:"):
+        for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+            if options.get(key):
+                Path(options[key]).mkdir(parents=True, exist_ok=True)
 
     sender.conf.beat_schedule = {
         **(sender.conf.beat_schedule or {}),
