@@ -109,7 +109,6 @@ def coach_link(user, _) -> str:
     """Issue 16: the owner's invitation to a coach, as the link in its email."""
     from tracker.privacy import services as privacy
     from tracker.privacy import tokens
-
     from tracker.privacy.models import CoachAccess
 
     access = CoachAccess.objects.filter(person=user).first() or privacy.coach_invite(
