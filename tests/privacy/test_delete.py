@@ -135,8 +135,9 @@ def test_deleting_a_populated_account_leaves_none_of_its_strings_in_any_column(c
     assert world["coach"].__class__.objects.filter(pk=world["coach"].pk).exists()
     assert staff.__class__.objects.filter(pk=staff.pk).exists()
     print(
-        f"delete search: {len(before)} hits in {len(tables)} tables before, 0 after; "
-        f"{len(every_text_value())} text values searched after"
+        f"delete search: {len(before)} hits in {len(tables)} tables before "
+        f"({', '.join(sorted(tables))}), 0 after; {len(every_text_value())} text values "
+        "searched after"
     )
 
 
