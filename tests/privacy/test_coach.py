@@ -187,3 +187,11 @@ def test_a_comment_is_checked_like_any_text(world):
     assert spoof.status_code == 200 and "is-invalid" in spoof.content.decode()
     assert coach.get(url).status_code == 302
     assert CoachComment.objects.filter(incident=world["first"]).count() == 2
+
+
+def test_the_incident_page_leads_to_the_coachs_comments(world):
+    me = logged_in(world["person"])
+    page = me.get(reverse("incident_detail", args=[world["first"].pk])).content.decode()
+    shared = reverse("shared_incident", args=[world["first"].pk])
+    assert f'href="{shared}#comments"' in page
+    assert STRINGS["comment"] in me.get(shared).content.decode()
