@@ -13,6 +13,7 @@ from tests.security.conftest import owner_objects
 from tests.web.conftest import NOW, log_incident
 from tracker.accounts.services import profile_update
 from tracker.incidents import services
+from tracker.incidents.services.alarm_test import alarm_test_start
 
 
 @pytest.fixture(autouse=True)
@@ -59,6 +60,8 @@ def world(owner, nameless, clock):
     closed = log_incident(owner)
     services.incident_close(incident=closed, outcome="moved_on", now=NOW)
     objs["closed"] = closed
+    # Issue 15: an alarm self-test whose alarm has rung: the "did it ring?" buttons and its .ics.
+    alarm_test_start(incident=objs["confirmed_incident"], now=NOW - timedelta(minutes=20))
     return objs
 
 

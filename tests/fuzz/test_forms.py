@@ -116,8 +116,41 @@ def coach_link(user, _) -> str:
     return reverse("coach_accept", args=[tokens.coach_token(access)])
 
 
+def _confirmed(user):
+    """The owner's incident with a confirmed interview still ahead (the fuzz world's)."""
+    from tracker.incidents.selectors import situation_for
+
+    for incident in user.incidents.order_by("pk"):
+        situation = situation_for(incident)
+        if situation.is_open and situation.interview is not None:
+            return incident, situation.interview
+    raise AssertionError("the fuzz world has no confirmed interview")
+
+
+def readiness_link(purpose: str):
+    """Issue 15: the 1 h email's "I'm ready" and the 24 h email's "I've re-confirmed"."""
+
+    def link(user, _) -> str:
+        from tracker.reminders import readiness
+
+        incident, interview = _confirmed(user)
+        return urlsplit(readiness.link(purpose, interview, incident_id=incident.pk)).path
+
+    return link
+
+
+def alarm_test_link(user) -> str:
+    """Issue 15: the running alarm self-test's .ics (signed, and only for its owner)."""
+    from tracker.reminders import alarm_test
+
+    incident = user.incidents.exclude(alarm_test_at=None).get()
+    return alarm_test.ics_path(incident)
+
+
 # Pages reached by a signed link (issue 12), each with a real one for the owner.
 SIGNED_LINKS = {
+    "interview_ready": readiness_link("ready"),
+    "interview_reconfirmed": readiness_link("reconfirmed"),
     "account_reset_password_from_key": allauth_reset_link,
     "account_confirm_email": confirm_link,
     "partner_answer": partner_link,
@@ -139,6 +172,9 @@ def pages(world: dict, owner, nameless) -> list[tuple[str, object]]:
             continue
         if route.name in SIGNED_LINKS:  # issue 12: links with a signed token, no login
             urls.append((SIGNED_LINKS[route.name](owner, nameless), None))
+            continue
+        if route.name == "alarm_test_ics":  # signed, and the owner's own
+            urls.append((alarm_test_link(owner), owner))
             continue
         if route.params and set(route.params) <= {"token", "key", "uidb36"}:
             urls.append((route.path(dict.fromkeys(route.params, "not-a-token")), None))
