@@ -15,8 +15,7 @@ from tests.web.conftest import NOW, log_incident
 from tracker.celery import app
 from tracker.incidents import services
 from tracker.incidents.models import Contact, Incident, Outreach, Reschedule, TimelineEvent
-from tracker.privacy import services as privacy
-from tracker.privacy import tasks
+from tracker.privacy import retention, tasks
 from tracker.privacy.models import ContactErasure
 
 pytestmark = pytest.mark.django_db
@@ -155,9 +154,9 @@ def test_a_reopened_incident_keeps_its_contacts():
 
 def test_months_are_calendar_months():
     at = datetime(2027, 3, 31, 12, 0, tzinfo=UTC)
-    assert privacy.months_before(at, 1) == datetime(2027, 2, 28, 12, 0, tzinfo=UTC)
-    assert privacy.months_before(at, 12) == datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
-    assert privacy.months_before(at, 13) == datetime(2026, 2, 28, 12, 0, tzinfo=UTC)
+    assert retention.months_before(at, 1) == datetime(2027, 2, 28, 12, 0, tzinfo=UTC)
+    assert retention.months_before(at, 12) == datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
+    assert retention.months_before(at, 13) == datetime(2026, 2, 28, 12, 0, tzinfo=UTC)
 
 
 def test_the_history_page_tells_the_person(client):

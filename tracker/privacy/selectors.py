@@ -15,7 +15,7 @@ from tracker.incidents.models import Contact, Incident, Outreach, Reschedule
 
 from . import tokens
 from .models import CoachAccess, CoachComment, DataExport
-from .services import retention_cutoff
+from .retention import retention_cutoff
 
 
 def exports_for(*, owner, limit: int = 5) -> list[DataExport]:

@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from . import services
+from . import retention, services
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ def build_export(export_id: int) -> None:
 @shared_task(name=RETENTION_SWEEP, ignore_result=True)
 def retention_sweep() -> dict:
     now = timezone.now()
-    totals = services.retention_erase(now=now)
+    totals = retention.retention_erase(now=now)
     totals["exports_expired"] = services.exports_expire(now=now)
     for export_id in services.exports_stale(now=now):
         try:
