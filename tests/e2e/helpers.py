@@ -90,3 +90,19 @@ def horizontal_overflow(page) -> dict:
         return {scrollWidth: root.scrollWidth, clientWidth: width, wide: wide.slice(0, 10)};
     }"""
     )
+
+
+def fill_wall_time(scope, label, when) -> None:
+    """Type a wall time into a date box and its 24-hour time box (issue 11's WallTimeWidget):
+    the label names the date box; the time box is the one with its id + "_time"."""
+    date = scope.get_by_label(label)
+    date.fill(when.strftime("%Y-%m-%d"))
+    time_box = scope.locator(f"#{date.get_attribute('id')}_time")
+    time_box.fill(when.strftime("%H:%M"))
+
+
+def wall_time_value(scope, label) -> str:
+    """What a date box and its time box hold, as "2026-03-02T10:00"."""
+    date = scope.get_by_label(label)
+    time_box = scope.locator(f"#{date.get_attribute('id')}_time")
+    return f"{date.input_value()}T{time_box.input_value()}"

@@ -18,7 +18,7 @@ from django.urls import reverse
 from tests.factories import UserFactory
 from tracker.incidents import services
 
-from .helpers import log_in
+from .helpers import fill_wall_time, log_in
 from .test_mobile import seed
 
 AXE = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -87,9 +87,7 @@ def test_every_page_of_the_app_has_no_serious_accessibility_violation(
     page.get_by_label("Your name").fill("Alex Morgan")
     page.get_by_label("Company").fill("Acme")
     page.get_by_label("Role you interviewed for").fill("Data engineer")
-    page.get_by_label("When the interview was").fill(
-        (datetime.now(UTC) - timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M")
-    )
+    fill_wall_time(page, "When the interview was", datetime.now(UTC) - timedelta(minutes=30))
     page.get_by_label("Time zone the interview was set in").fill("Europe/Berlin")
     page.get_by_label("What happened").select_option(label="Time-zone error")
     page.get_by_role("button", name="Show me what to say").click()

@@ -15,7 +15,7 @@ from django.urls import reverse
 from tests.factories import UserFactory
 from tracker.incidents.models import Incident
 
-from .helpers import exactly, log_in, step
+from .helpers import exactly, fill_wall_time, log_in, step
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
 PASSWORD = "a long and unusual passphrase 42"
@@ -34,12 +34,18 @@ def browser_context_options():
     }
 
 
-def visible_fields(form) -> int:
-    return form.evaluate(
-        """f => [...f.elements].filter(e =>
-            ["INPUT", "SELECT", "TEXTAREA"].includes(e.tagName) && e.type !== "hidden"
-            && e.offsetParent !== null).length"""
-    )
+def visible_fields(form) -> tuple[int, int]:
+    """(fields, controls): the labelled fields a person fills in, and the boxes they type into
+    (the time of the interview is a date box and a 24-hour time box: one field, two boxes)."""
+    return tuple(form.evaluate(
+        """f => {
+            const controls = [...f.elements].filter(e =>
+                ["INPUT", "SELECT", "TEXTAREA"].includes(e.tagName) && e.type !== "hidden"
+                && e.offsetParent !== null);
+            const fields = new Set(controls.map(e => e.closest("[id^=div_id_]")));
+            return [fields.size, controls.length];
+        }"""
+    ))
 
 
 def test_from_the_front_page_to_a_phone_script_in_under_a_minute_then_sign_up_keeps_it(
@@ -53,15 +59,16 @@ def test_from_the_front_page_to_a_phone_script_in_under_a_minute_then_sign_up_ke
         page.goto("/")
         assert page.get_by_role("heading", level=1).inner_text() == "I just missed an interview"
         form = page.locator("#visitor-form")
-        fields = visible_fields(form)
+        fields, controls = visible_fields(form)
         assert fields <= MAX_FIELDS, fields
+        assert controls == fields + 1, (fields, controls)  # the time's own box
 
     with step(journey, "fill it in"):
         page.get_by_label("Your name").fill("Alex Morgan")
         page.get_by_label("Company").fill("Acme Analytics")
         page.get_by_label("Role you interviewed for").fill("Data engineer")
         page.get_by_label("Interviewer's name").fill("Priya Raman")
-        page.get_by_label("When the interview was").fill(missed.strftime("%Y-%m-%dT%H:%M"))
+        fill_wall_time(page, "When the interview was", missed)
         zone = page.get_by_label("Time zone the interview was set in")
         zone.fill("kolkata")
         page.get_by_role("button", name="Kolkata, India (Asia/Kolkata)").click()
@@ -85,7 +92,7 @@ def test_from_the_front_page_to_a_phone_script_in_under_a_minute_then_sign_up_ke
         top = script.evaluate("el => el.getBoundingClientRect().top")
         assert top < 844, top
         assert elapsed < 60, elapsed
-        print(f"\nlanding -> phone script: {elapsed:.1f} s, {fields} fields")
+        print(f"\nlanding -> phone script: {elapsed:.1f} s, {fields} fields ({controls} boxes)")
 
     with step(journey, "sign up: the name is offered, the zone is the browser's"):
         page.get_by_role("link", name="Create my account and keep this").click()
@@ -132,13 +139,13 @@ def test_the_log_form_resolves_a_city_and_shows_the_time_in_your_zone(page, jour
         assert zone.input_value() == "Europe/Berlin"
     with step(journey, "the time typed is shown in the person's zone"):
         # 2026-03-02 17:30 in Berlin (CET, +01:00) is 22:00 in Kolkata (IST, +05:30).
-        form.get_by_label("When the interview was").fill("2026-03-02T17:30")
+        fill_wall_time(form, "When the interview was", datetime(2026, 3, 2, 17, 30))
         preview = form.locator(".zone-preview")
         assert preview.inner_text() == "= Mon 2 Mar, 22:00 GMT+5:30 for you (Asia/Kolkata)", (
             preview.inner_text()
         )
     with step(journey, "a time in the spring-forward gap is flagged while typing"):
-        form.get_by_label("When the interview was").fill("2026-03-29T02:30")
+        fill_wall_time(form, "When the interview was", datetime(2026, 3, 29, 2, 30))
         assert "does not exist in Europe/Berlin" in preview.inner_text()
 
 

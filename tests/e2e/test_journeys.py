@@ -20,7 +20,7 @@ from icalendar import Calendar
 
 from tracker.incidents.models import Incident
 
-from .helpers import exactly, step
+from .helpers import exactly, fill_wall_time, step, wall_time_value
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
 CHICAGO = ZoneInfo("America/Chicago")
@@ -95,7 +95,7 @@ def _journey(page, journey, clock, start):
         page.get_by_role("main").get_by_role("link", name="I missed an interview").click()
         page.get_by_label("Company").fill("Acme Analytics")
         page.get_by_label("Role you interviewed for").fill("Data engineer")
-        page.get_by_label("When the interview was").fill(missed.strftime("%Y-%m-%dT%H:%M"))
+        fill_wall_time(page, "When the interview was", missed)
         page.get_by_label("Time zone the interview was set in").fill("Asia/Kolkata")
         assert page.get_by_label("Your time zone").input_value() == "America/Chicago"
         page.get_by_label("Format").select_option(label="Video")
@@ -153,7 +153,7 @@ def _journey(page, journey, clock, start):
         for n, slot in enumerate(slots, start=1):
             fieldset = section.locator("fieldset", has_text=f"Slot {n}")
             assert fieldset.get_by_label("Time zone").input_value() == "Asia/Kolkata"
-            fieldset.get_by_label("Date and time").fill(slot.strftime("%Y-%m-%dT%H:%M"))
+            fill_wall_time(fieldset, "Date and time", slot)
         section.get_by_role("button", name="Save the proposed times").click()
         expect_message(page, "Recorded the times you proposed")
         # Issue 11: the proposed times are listed once, as the choices of their reply.
@@ -177,9 +177,8 @@ def _journey(page, journey, clock, start):
     agreed = slots[1]
     with step(journey, "confirm the agreed time"):
         confirm = page.locator("#confirm")
-        assert confirm.get_by_label("Date and time").input_value() == agreed.strftime(
-            "%Y-%m-%dT%H:%M"
-        )
+        # Issue 11: a date box and a 24-hour time box.
+        assert wall_time_value(confirm, "Date and time") == agreed.strftime("%Y-%m-%dT%H:%M")
         assert confirm.get_by_label("Time zone it was agreed in").input_value() == "Asia/Kolkata"
         confirm.get_by_label("Link or place").fill("https://meet.example/acme-data")
         confirm.get_by_role("button", name="Confirm").click()

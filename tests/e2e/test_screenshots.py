@@ -15,7 +15,7 @@ from django.urls import reverse
 from tests.factories import UserFactory
 from tracker.incidents import services
 
-from .helpers import log_in
+from .helpers import fill_wall_time, log_in
 from .test_mobile import seed
 
 WIDTHS = {"1280": (1280, 900), "375": (375, 740)}
@@ -57,9 +57,7 @@ def test_screenshots_of_the_main_pages_at_1280_and_375(browser, live_server, fol
     page.get_by_label("Company").fill("Acme Analytics")
     page.get_by_label("Role you interviewed for").fill("Data engineer")
     page.get_by_label("Interviewer's name").fill("Priya Raman")
-    page.get_by_label("When the interview was").fill(
-        (now - timedelta(minutes=30)).astimezone().strftime("%Y-%m-%dT%H:%M")
-    )
+    fill_wall_time(page, "When the interview was", (now - timedelta(minutes=30)).astimezone())
     page.get_by_label("Time zone the interview was set in").fill("Asia/Kolkata")
     page.get_by_label("What happened").select_option(label="Time-zone error")
     page.get_by_role("button", name="Show me what to say").click()

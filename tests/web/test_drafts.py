@@ -323,8 +323,8 @@ BAD = {
                 "Enter a valid email address.", ['value="Dana Kim"']),
     "slots": (slot_data(("2026-03-01T10:00", "Asia/Kolkata"),
                         ("2026-03-05T09:30", "Asia/Kolkata")),
-              "That time is already past", ['value="2026-03-01T10:00"',
-                                            'value="2026-03-05T09:30"']),
+              "That time is already past", ['value="2026-03-01"', 'value="10:00"',
+                                            'value="2026-03-05"', 'value="09:30"']),
     "topic": ({"topic-thank_you_topic": "the billing rewrite " + "x" * 200},
               "Ensure this value has at most 200 characters",
               ['value="the billing rewrite ' + "x" * 200 + '"']),
@@ -657,8 +657,11 @@ def test_refused_slots_say_why_and_the_typed_times_stay(user, me, frozen, starts
     assert response.status_code == 200
     page = response.content.decode()
     assert error in page
-    for start in starts:
-        assert page.count(f'value="{start}"') == starts.count(start)
+    # Each slot keeps what was typed, in its date box and its 24-hour time box (issue 11).
+    for n, start in enumerate(starts):
+        date, time = start.split("T")
+        assert f'name="slots-{n}-start" value="{date}"' in page
+        assert f'name="slots-{n}-start_time" value="{time}"' in page
     assert not incident.reschedules.exists()
 
 
@@ -682,7 +685,7 @@ def test_the_times_asked_for_start_in_the_interviewers_zone(user, me, frozen):
     assert {k: v for k, v in fields.items() if k.startswith("slots-")} == {
         "slots-TOTAL_FORMS": "3", "slots-INITIAL_FORMS": "0",
         "slots-MIN_NUM_FORMS": "2", "slots-MAX_NUM_FORMS": "3",
-        **{f"slots-{n}-{f}": "" for n in range(3) for f in ("start", "which")},
+        **{f"slots-{n}-{f}": "" for n in range(3) for f in ("start", "start_time", "which")},
         **{f"slots-{n}-time_zone": "Asia/Tokyo" for n in range(3)},
     }
 
@@ -695,7 +698,10 @@ def test_slots_refused_by_the_rules_show_why_and_keep_the_typed_times(user, me, 
     assert response.status_code == 200
     page = response.content.decode()
     assert "This incident is closed; reopen it to ask for a new time." in page
-    assert 'value="2026-03-04T19:30"' in page and 'value="2026-03-05T09:30"' in page
+    assert ('value="2026-03-04"' in page
+            and 'value="19:30"' in page
+            and 'value="2026-03-05"' in page
+            and 'value="09:30"' in page)
     assert url(incident, kind, "slots") in post_actions(page)
     assert not incident.reschedules.exists()
 

@@ -24,7 +24,7 @@ from tests.web.conftest import log_incident, walked_incident
 from tracker.incidents import services
 from tracker.incidents.models import Contact, ProposedSlot, Reschedule
 from tracker.web import forms
-from tracker.web.fields import ZONE_LIST_ID
+from tracker.web.fields import ZONE_LIST_ID, WallTimeWidget
 from tracker.web.templatetags.web_tags import form_key
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -170,6 +170,13 @@ def assert_field_shown(page: Page, bf) -> None:
     marked = any("asteriskField" in n.classes() for n in heading.walk())
     assert marked == bf.field.required, f"{bf.html_name}: required mark {marked}"
     controls = [n for n in box.walk() if n.tag in CONTROLS]
+    if isinstance(bf.field.widget, WallTimeWidget):
+        # Issue 11: a date box (the label's) and a 24-hour time box with its own name.
+        date, time = controls
+        assert (date.attrs["name"], time.attrs["name"]) == (bf.html_name, f"{bf.html_name}_time")
+        assert date.attrs["type"] == "date" and "24-hour" in time.attrs["aria-label"]
+        assert page.by_id(heading.attrs["for"]) is date
+        controls = [date]
     assert all(n.attrs["name"] == bf.html_name for n in controls)
     # One control, or one radio per choice (no slot to accept: none).
     assert len(controls) == (len(bf.field.choices) if radio else 1)
@@ -208,6 +215,13 @@ def assert_typed_values_kept(page: Page, form) -> None:
     if not form.is_bound:
         return
     for bf in form:
+        if isinstance(bf.field.widget, WallTimeWidget) and form.data.get(bf.html_name):
+            # The date and the 24-hour time come back in their two boxes (issue 11).
+            date, time = WallTimeWidget.decompress(
+                bf.field.widget.value_from_datadict(form.data, None, bf.html_name))
+            assert page.controls(bf.html_name)[0].attrs.get("value") == date
+            assert page.controls(f"{bf.html_name}_time")[0].attrs.get("value") == time
+            continue
         if bf.is_hidden or input_type(bf) not in ("text", "email", "datetime-local"):
             continue
         typed = form.data.get(bf.html_name)
@@ -361,8 +375,8 @@ def test_every_slot_has_its_label_mark_errors_and_help(make):
         assert_typed_values_kept(page, form)
     # The browser checks the two required slots; the optional one may be sent blank.
     required = [n.attrs["name"] for n in page.nodes if n.tag == "input" and "required" in n.attrs]
-    assert sorted(required) == ["slots-0-start", "slots-0-time_zone", "slots-1-start",
-                                "slots-1-time_zone"]
+    assert sorted(required) == ["slots-0-start", "slots-0-start_time", "slots-0-time_zone",
+                                "slots-1-start", "slots-1-start_time", "slots-1-time_zone"]
     # The management form goes back with the slots.
     assert page.controls("slots-TOTAL_FORMS")[0].attrs["value"] == "3"
     assert page.controls("slots-INITIAL_FORMS")[0].attrs["value"] == "0"

@@ -43,7 +43,7 @@ def test_edit_page_is_prefilled_with_the_interview_as_local_wall_time(client_for
     assert form["interview_tz"].value() == "Asia/Kolkata"
     assert form["company"].value() == "Acme"
     html = response.content.decode()
-    assert 'value="2026-03-02T19:30"' in html
+    assert 'value="2026-03-02"' in html and 'value="19:30"' in html
     assert 'id="iana-zones"' in html
 
 
@@ -88,7 +88,8 @@ def test_a_time_in_the_spring_forward_gap_is_refused_naming_the_gap(client_for, 
     assert response.status_code == 200
     errors = " ".join(response.context["form"].errors["interview_at"])
     assert "02:00" in errors and "03:00" in errors
-    assert 'value="2025-03-09T02:30"' in response.content.decode()  # kept what was typed
+    assert ('value="2025-03-09"' in response.content.decode()  # kept what was typed
+            and 'value="02:30"' in response.content.decode())
     incident.refresh_from_db()
     assert incident.interview_tz == "Asia/Kolkata"
     assert not TimelineEvent.objects.filter(incident=incident, kind="edited").exists()

@@ -9,6 +9,7 @@ time that happens twice asks which of the two is meant (the `which` radio, keyed
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -95,6 +96,75 @@ class ZoneField(forms.CharField):
         )
 
 
+# HH:MM on a 24-hour clock, as the app writes every time.
+TIME_PATTERN = r"([01]?[0-9]|2[0-3]):[0-5][0-9]"
+# Attributes of the field that belong to the date box only (the live conversion, web/zones.js).
+_DATE_ONLY = ("data-zone-preview", "data-other-zone-field", "data-other-zone")
+
+
+class WallTimeWidget(forms.Widget):
+    """A date picker and a 24-hour time box (issue 11: the browser's datetime-local picker shows
+    a 12-hour clock in an en-US browser while the app writes 24-hour times everywhere).
+
+    The date box keeps the field's own name and id (its label points at it); the time box is
+    `<name>_time`, named "Time (24-hour, HH:MM)". A post with the one combined value
+    ("2026-03-02T10:00", as the old one-box form and scripts send it) is still read. Not a
+    MultiWidget: crispy would render that as a fieldset whose legend labels neither box."""
+
+    template_name = "web/widgets/wall_time.html"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.date = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        self.time = forms.TextInput(attrs={
+            "inputmode": "numeric", "pattern": TIME_PATTERN, "placeholder": "HH:MM",
+            "size": "6", "autocomplete": "off", "aria-label": "Time (24-hour, HH:MM)",
+        })
+
+    def __deepcopy__(self, memo):
+        obj = super().__deepcopy__(memo)
+        obj.date, obj.time = copy.deepcopy(self.date, memo), copy.deepcopy(self.time, memo)
+        return obj
+
+    @staticmethod
+    def decompress(value) -> tuple[str, str]:
+        if not value:
+            return "", ""
+        if isinstance(value, datetime):
+            return value.strftime("%Y-%m-%d"), value.strftime("%H:%M")
+        date, _, time = str(value).strip().replace("T", " ", 1).partition(" ")
+        if len(time) == 8 and time.endswith(":00"):
+            time = time[:5]
+        return date, time
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        final = context["widget"]["attrs"]
+        date_value, time_value = self.decompress(value)
+        time_attrs = {k: v for k, v in final.items() if k not in _DATE_ONLY}
+        if final.get("id"):
+            time_attrs["id"] = f"{final['id']}_time"
+        time_attrs["class"] = f"{final.get('class', '')} wall-time-time".strip()
+        context["widget"]["subwidgets"] = [
+            self.date.get_context(name, date_value, dict(final))["widget"],
+            self.time.get_context(f"{name}_time", time_value, time_attrs)["widget"],
+        ]
+        return context
+
+    def value_from_datadict(self, data, files, name):
+        date = data.get(name)
+        time = data.get(f"{name}_time")
+        if time is None or (isinstance(date, str) and ("T" in date or " " in date.strip())):
+            return date
+        date, time = (date or "").strip(), str(time).strip()
+        if not date and not time:
+            return ""
+        return f"{date} {time}"
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data and f"{name}_time" not in data
+
+
 class WallTimeField(forms.DateTimeField):
     """A naive wall-clock date and time; the zone comes from a sibling ZoneField.
 
@@ -102,7 +172,7 @@ class WallTimeField(forms.DateTimeField):
     `zones.resolve_local` gives it the zone the person chose.
     """
 
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    widget = WallTimeWidget
     default_error_messages = {
         "invalid": "Enter a date and time, e.g. 2026-03-02 14:30.",
         "range": f"Enter a date between {MIN_YEAR} and {MAX_YEAR}.",

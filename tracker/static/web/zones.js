@@ -86,13 +86,22 @@
     var zoneInput = form.elements.namedItem(input.getAttribute("data-zone-preview"));
     var otherName = input.getAttribute("data-other-zone-field");
     var otherInput = otherName ? form.elements.namedItem(otherName) : null;
+    // A date box with its 24-hour time box next to it (WallTimeWidget), or one combined box.
+    var timeInput = document.getElementById(input.id + "_time");
+    function wallValue() {
+      return timeInput ? input.value + " " + timeInput.value.trim() : input.value;
+    }
     var out = document.createElement("p");
     out.className = "form-text zone-preview mb-0";
     out.setAttribute("aria-live", "polite");
     out.id = input.id + "-preview";
-    input.insertAdjacentElement("afterend", out);
+    (input.parentElement.classList.contains("wall-time") ? input.parentElement : input)
+      .insertAdjacentElement("afterend", out);
     var described = input.getAttribute("aria-describedby");
     input.setAttribute("aria-describedby", (described ? described + " " : "") + out.id);
+    if (timeInput) {
+      timeInput.setAttribute("aria-describedby", out.id);
+    }
 
     function otherZone() {
       var z = otherInput ? otherInput.value.trim() : "";
@@ -100,7 +109,7 @@
     }
     function update() {
       var zone = zoneInput ? zoneInput.value.trim() : "";
-      var wall = parseWall(input.value);
+      var wall = parseWall(wallValue());
       out.textContent = "";
       out.classList.remove("text-danger-emphasis");
       if (!wall || !isZone(zone)) {
@@ -123,6 +132,9 @@
     }
     ["input", "change"].forEach(function (ev) {
       input.addEventListener(ev, update);
+      if (timeInput) {
+        timeInput.addEventListener(ev, update);
+      }
       if (zoneInput) {
         zoneInput.addEventListener(ev, update);
       }
