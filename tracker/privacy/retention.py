@@ -7,6 +7,7 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
@@ -33,6 +34,12 @@ def retention_cutoff(now: datetime) -> datetime:
     return months_before(now, settings.PRIVACY_RETENTION_MONTHS)
 
 
+def notice_cache_key(person_id: int) -> str:
+    """Where the history page's retention notice is kept for a few minutes (it changes when the
+    sweep erases, which forgets it, or as months pass)."""
+    return f"privacy:retention-notice:{person_id}:{settings.PRIVACY_RETENTION_MONTHS}"
+
+
 def _scrub(text: str, needles: list[str]) -> str:
     for needle in needles:
         if needle and needle in text:
@@ -57,6 +64,7 @@ def retention_erase(*, now: datetime, batch: int = 200) -> dict[str, int]:
         .values_list("pk", flat=True)
     )
     ids = list(due)
+    owners: set[int] = set()
     for start in range(0, len(ids), batch):
         with transaction.atomic():
             chunk = list(
@@ -67,10 +75,12 @@ def retention_erase(*, now: datetime, batch: int = 200) -> dict[str, int]:
                     closed_at__lt=cutoff,
                 )
                 .exclude(Exists(ContactErasure.objects.filter(incident_id=OuterRef("pk"))))
-                .values_list("pk", flat=True)
+                .values_list("pk", "owner_id")
             )
             if not chunk:
                 continue
+            owners.update(owner for _, owner in chunk)
+            chunk = [pk for pk, _ in chunk]
             through = Incident.contacts.through
             contact_ids = set(
                 through.objects.filter(incident_id__in=chunk).values_list("contact_id", flat=True)
@@ -150,6 +160,8 @@ def retention_erase(*, now: datetime, batch: int = 200) -> dict[str, int]:
             totals["contacts_unlinked"] += sum(links.values())
             totals["contacts_deleted"] += deleted
             totals["outreach_cleared"] += sum(outreach.values())
+    if owners:
+        cache.delete_many([notice_cache_key(owner) for owner in owners])
     if totals["incidents"]:
         log.info(
             "Retention: contact details of %d incidents erased", totals["incidents"], extra=totals

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -15,7 +16,7 @@ from tracker.incidents.models import Contact, Incident, Outreach, Reschedule
 
 from . import tokens
 from .models import CoachAccess, CoachComment, DataExport
-from .retention import retention_cutoff
+from .retention import notice_cache_key, retention_cutoff
 
 
 def exports_for(*, owner, limit: int = 5) -> list[DataExport]:
@@ -153,6 +154,19 @@ class RetentionNotice:
     last_erased_at: datetime | None
     upcoming: int  # closed incidents whose contact details go within the next 30 days
     next_at: datetime | None
+
+
+# The history page's notice is computed over all of the person's incidents; it is kept this
+# long (and forgotten when the sweep erases some of theirs).
+NOTICE_SECONDS = 300
+
+
+def retention_notice_for_page(*, person, now: datetime) -> RetentionNotice:
+    return cache.get_or_set(
+        notice_cache_key(person.pk),
+        lambda: retention_notice(person=person, now=now),
+        NOTICE_SECONDS,
+    )
 
 
 def retention_notice(*, person, now: datetime) -> RetentionNotice:

@@ -12,4 +12,4 @@ register = template.Library()
 @register.inclusion_tag("privacy/_retention_notice.html", takes_context=True)
 def retention_notice(context):
     user = context["request"].user
-    return {"notice": selectors.retention_notice(person=user, now=timezone.now())}
+    return {"notice": selectors.retention_notice_for_page(person=user, now=timezone.now())}
