@@ -344,8 +344,15 @@ def slot_label(start: datetime, zone: str, person_tz: str, interviewer_tz: str) 
 
 
 class ReplyForm(forms.Form):
+    # Not stored: a time they proposed is written down with "Confirm the new interview", which
+    # records the reply as accepted (the one way to record a reply offers it too).
+    PROPOSED_OTHER = "proposed_other"
+
     reply = forms.ChoiceField(
-        choices=[c for c in Reschedule.Reply.choices if c[0] != Reschedule.Reply.PENDING],
+        choices=[
+            *(c for c in Reschedule.Reply.choices if c[0] != Reschedule.Reply.PENDING),
+            (PROPOSED_OTHER, "They proposed another time"),
+        ],
         widget=forms.RadioSelect,
         label="Their reply",
     )

@@ -138,6 +138,12 @@ def reschedule_reply(request, pk):
         posted(request), reschedule=reschedule, person_tz=incident.candidate_tz,
         interviewer_tz=incident.interview_tz,
     )
+    if form.is_bound and form.is_valid() and (
+        form.cleaned_data["reply"] == forms.ReplyForm.PROPOSED_OTHER
+    ):
+        messages.info(request, "Write down the time they proposed: confirming it records their "
+                               "reply as accepted and plans your reminders.")
+        return redirect("reschedule_confirm", incident.pk)
     return form_step(
         request, incident, form=form, anchor="reply", url_name="reschedule_reply",
         after=lambda _: back(incident.pk, "reschedule"),
