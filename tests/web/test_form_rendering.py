@@ -23,7 +23,7 @@ from tests.web.conftest import NOW as PAGE_NOW
 from tests.web.conftest import log_incident, walked_incident
 from tracker.incidents import services
 from tracker.incidents.models import Contact, ProposedSlot, Reschedule
-from tracker.web import forms
+from tracker.web import forms, slot_forms
 from tracker.web.fields import ZONE_LIST_ID, WallTimeWidget
 from tracker.web.templatetags.web_tags import form_key
 
@@ -249,7 +249,7 @@ def assert_form_shown(page: Page, form) -> None:
 def render_form(form) -> Page:
     """A form the way the pages render it: web/_form.html (a slot formset: its own template)."""
     request = RequestFactory().get("/")
-    if isinstance(form, forms.BaseSlotFormSet):
+    if isinstance(form, slot_forms.BaseSlotFormSet):
         html = render_to_string("web/_reschedule_request_form.html",
                                 {"form": form, "action": "/x/"}, request=request)
     else:
@@ -326,22 +326,22 @@ FORMS = {
 }
 
 SLOT_FORMSETS = {
-    "slots, unbound": lambda: forms.SlotFormSet(now=NOW, zone="Asia/Kolkata"),
-    "slots, past, in the gap, twice, unknown zone": lambda: forms.SlotFormSet(
+    "slots, unbound": lambda: slot_forms.SlotFormSet(now=NOW, zone="Asia/Kolkata"),
+    "slots, past, in the gap, twice, unknown zone": lambda: slot_forms.SlotFormSet(
         slots_posted(("2020-01-01T10:00", "Europe/Berlin"), ("2026-03-29T02:30", "Europe/Berlin"),
                      ("2026-10-25T02:30", HOSTILE)),
         now=NOW, zone="Asia/Kolkata",
     ),
-    "slots, a time that happens twice": lambda: forms.SlotFormSet(
+    "slots, a time that happens twice": lambda: slot_forms.SlotFormSet(
         slots_posted(("2026-10-25T02:30", "Europe/Berlin"), ("2026-03-05T10:00", "UTC")),
         now=NOW, zone="Asia/Kolkata",
     ),
-    "slots, the same time twice": lambda: forms.SlotFormSet(
+    "slots, the same time twice": lambda: slot_forms.SlotFormSet(
         slots_posted(("2026-03-04T10:00", "Europe/Berlin"), ("2026-03-04T09:00", "UTC"),
                      ("", "Asia/Kolkata")),
         now=NOW, zone="Asia/Kolkata",
     ),
-    "slots, times without their zone, a zone without its time": lambda: forms.SlotFormSet(
+    "slots, times without their zone, a zone without its time": lambda: slot_forms.SlotFormSet(
         slots_posted(("2026-03-04T10:00", ""), ("", "UTC"), ("2026-03-06T10:00", "")),
         now=NOW, zone="Asia/Kolkata",
     ),
@@ -487,11 +487,11 @@ def test_the_cache_key_changes_with_what_the_form_shows():
     assert form_key(outreach(purpose="apology")) != same
     assert form_key(forms.OutreachForm(contacts=contacts(), now=NOW, initial={
         "purpose": "follow_up"})) != same  # other ids
-    first, optional = forms.SlotFormSet(now=NOW, zone="UTC")[1:3]
+    first, optional = slot_forms.SlotFormSet(now=NOW, zone="UTC")[1:3]
     assert form_key(first) != form_key(optional)
     assert "asteriskField" in crispy_include(first)
     assert "asteriskField" not in crispy_include(optional)
-    berlin = forms.SlotFormSet(now=NOW, zone="Europe/Berlin")[2]
+    berlin = slot_forms.SlotFormSet(now=NOW, zone="Europe/Berlin")[2]
     assert 'value="Europe/Berlin"' in crispy_include(berlin)
 
 

@@ -9,7 +9,8 @@ from django import forms
 from tracker.incidents.models import Contact, Outreach
 from tracker.messaging import composer
 from tracker.web.fields import OneLineInputsMixin
-from tracker.web.forms import ContactForm, MaterialForm, SlotFormSet
+from tracker.web.forms import ContactForm, MaterialForm
+from tracker.web.slot_forms import SlotFormSet
 
 __all__ = [
     "ContactForm",

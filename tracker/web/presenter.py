@@ -17,7 +17,7 @@ from tracker.incidents import phases
 from tracker.incidents.models import Incident
 from tracker.incidents.situation import Situation
 
-from . import forms
+from . import forms, slot_forms
 from .fields import wall_time_in
 
 
@@ -274,7 +274,7 @@ def incident_page(situation: Situation, now: datetime, *, recent: int | None,
         "lessons_form": forms.LessonsForm(initial={"lessons": i.lessons}),
     }
     if allowed.request:
-        ctx["request_form"] = forms.SlotFormSet(
+        ctx["request_form"] = slot_forms.SlotFormSet(
             now=now, zone=i.interview_tz, person_tz=situation.person_tz
         )
     if allowed.confirm:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from tracker.incidents import selectors, services
 
-from . import forms, presenter
+from . import forms, presenter, slot_forms
 from .fields import parse_id
 from .handlers import (
     REFUSALS,
@@ -110,7 +110,7 @@ def outreach_detail(request, pk):
 def reschedule_request(request, pk):
     incident = selectors.incident_get_for_user(user=request.user, pk=pk)
     now = timezone.now()
-    formset = forms.SlotFormSet(
+    formset = slot_forms.SlotFormSet(
         posted(request), now=now, zone=incident.interview_tz, person_tz=incident.candidate_tz
     )
     return form_step(
