@@ -2,6 +2,7 @@
 "they proposed another time", which leads to writing that time down as the confirmed interview
 (the reply is then recorded as accepted)."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -58,3 +59,21 @@ def test_a_junk_reply_is_refused_on_the_form(client, person):
     assert "Select a valid choice" in response.content.decode()
     objs["reschedule"].refresh_from_db()
     assert objs["reschedule"].reply == Reschedule.Reply.PENDING
+
+
+def test_times_for_them_start_in_the_interviewers_own_zone_when_known(client, person):
+    """Issue 11, zones that can't trap: prefilled from the contact when known."""
+    from tests.web.conftest import NOW, log_incident
+    from tracker.incidents import services
+
+    incident = log_incident(person, interview_tz="Europe/Berlin", contact_name="", contact_email="")
+    confirm = reverse("reschedule_confirm", args=[incident.pk])
+    request = reverse("reschedule_request", args=[incident.pk])
+    def zones_offered(url):
+        html = client.get(url).content.decode()
+        return set(re.findall(r'name="(?:slots-\d+-)?time_zone" value="([^"]*)"', html))
+
+    assert zones_offered(confirm) == zones_offered(request) == {"Europe/Berlin"}
+    services.contact_save(owner=person, incident=incident, name="Priya Raman",
+                          role="interviewer", time_zone="Asia/Kolkata", now=NOW)
+    assert zones_offered(confirm) == zones_offered(request) == {"Asia/Kolkata"}

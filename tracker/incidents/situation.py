@@ -130,6 +130,13 @@ class Situation:
         return [c for c in self.contacts if c.role == Contact.Role.INTERVIEWER]
 
     @property
+    def their_zone(self) -> str:
+        """The zone a time for the other side is offered in first: the interviewer's own when
+        recorded on their contact, else the missed interview's."""
+        return next((c.time_zone for c in self.interviewers if c.time_zone),
+                    self.incident.interview_tz)
+
+    @property
     def safeguards_open(self) -> int:
         return sum(1 for s in self.safeguards if s.done_at is None)
 

@@ -162,7 +162,7 @@ def confirm_initial(situation: Situation) -> dict:
     """The confirm form's starting values: the confirmed interview to move, else the slot they
     accepted, else the zone and format of the missed interview."""
     i, r = situation.incident, situation.current
-    initial = {"time_zone": i.interview_tz, "format": i.format, "duration_minutes": 45}
+    initial = {"time_zone": situation.their_zone, "format": i.format, "duration_minutes": 45}
     interviewers = situation.interviewers
     if interviewers:
         initial["interviewer"] = str(interviewers[0].pk)
@@ -275,7 +275,7 @@ def incident_page(situation: Situation, now: datetime, *, recent: int | None,
     }
     if allowed.request:
         ctx["request_form"] = slot_forms.SlotFormSet(
-            now=now, zone=i.interview_tz, person_tz=situation.person_tz
+            now=now, zone=situation.their_zone, person_tz=situation.person_tz
         )
     if allowed.confirm:
         ctx["confirm_form"] = forms.ConfirmForm(

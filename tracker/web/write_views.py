@@ -108,10 +108,9 @@ def outreach_detail(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def reschedule_request(request, pk):
-    incident = selectors.incident_get_for_user(user=request.user, pk=pk)
-    now = timezone.now()
+    incident, situation, now = _fresh(request, pk)
     formset = slot_forms.SlotFormSet(
-        posted(request), now=now, zone=incident.interview_tz, person_tz=incident.candidate_tz
+        posted(request), now=now, zone=situation.their_zone, person_tz=situation.person_tz
     )
     return form_step(
         request, incident, form=formset, anchor="reschedule", url_name="reschedule_request",
