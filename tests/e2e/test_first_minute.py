@@ -173,3 +173,39 @@ def test_a_paste_longer_than_a_field_is_kept_and_refused_with_a_message(
         company.fill("A" * 100)
         assert counter.inner_text() == "100 / 120 characters"
         assert company.evaluate("el => el.validationMessage") == ""
+
+
+def test_the_log_form_takes_the_zone_from_a_contact_the_person_already_has(
+    page, journey, live_server
+):
+    """Issue 11: the interview's zone is asked explicitly, prefilled from the contact when
+    known."""
+    from tracker.incidents.models import Contact
+
+    user = UserFactory(profile_zone="America/Chicago")
+    Contact.objects.create(owner=user, name="Priya Raman", role="interviewer",
+                           email="priya@acme.example", time_zone="Asia/Kolkata")
+    Contact.objects.create(owner=UserFactory(), name="Someone Else", role="recruiter",
+                           email="else@example.com", time_zone="Europe/Berlin")
+    log_in(page, live_server, user)
+    page.goto(reverse("incident_log"))
+    form = page.locator("main form")
+    zone = form.get_by_label("Time zone the interview was set in")
+    with step(journey, "the zone starts empty; another person's contact means nothing"):
+        assert zone.input_value() == ""
+        form.locator("summary").click()
+        email = form.get_by_label("Their email")
+        email.fill("else@example.com")
+        email.press("Tab")
+        assert zone.input_value() == ""
+    with step(journey, "typing a known contact's email fills the zone and says why"):
+        email.fill("Priya@Acme.example")
+        email.press("Tab")
+        assert zone.input_value() == "Asia/Kolkata"
+        assert page.locator("#known-contact-zone").inner_text() == (
+            "Zone from your contact Priya Raman: Asia/Kolkata.")
+    with step(journey, "a zone typed by the person is never overwritten"):
+        zone.fill("Europe/London")
+        email.fill("priya@acme.example ")
+        email.press("Tab")
+        assert zone.input_value() == "Europe/London"

@@ -69,6 +69,16 @@ def contacts_for_user(*, user) -> QuerySet[Contact]:
     return Contact.objects.filter(owner=user)
 
 
+def known_contact_zones(*, user, limit: int = 200) -> list[dict]:
+    """The person's contacts whose zone is recorded (name, email, zone), newest first: the log
+    form prefills the interview's zone when one of them is typed again."""
+    rows = (
+        contacts_for_user(user=user).exclude(time_zone="").order_by("-pk")
+        .values_list("name", "email", "time_zone")[:limit]
+    )
+    return [{"name": n, "email": e, "zone": z} for n, e, z in rows]
+
+
 def open_incidents_for_dashboard(*, user) -> QuerySet[Incident]:
     """Open incidents with what each dashboard row shows, in a constant number of queries."""
     return (

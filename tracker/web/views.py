@@ -10,6 +10,8 @@ services. What the pages show is built by `presenter` from the incident's situat
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
@@ -87,7 +89,11 @@ def incident_log(request):
         form = forms.IncidentLogForm(
             now=now, initial={"candidate_tz": request.user.profile.time_zone}
         )
-    return render(request, "web/incident_log.html", {"form": form})
+    return render(request, "web/incident_log.html", {
+        "form": form,
+        # Read by web/zones.js to prefill the interview's zone (an attribute: no inline script).
+        "known_contacts": json.dumps(selectors.known_contact_zones(user=request.user)),
+    })
 
 
 @require_http_methods(["GET", "POST"])

@@ -200,6 +200,54 @@
     });
   }
 
+  // Issue 11: the interview's zone prefilled from a contact the person already has. The form
+  // lists them (name, email, zone) as JSON in its data-known-contacts attribute; typing a
+  // known email or name fills an empty zone box and says where it came from.
+  function setUpKnownContacts() {
+    var holder = document.querySelector("[data-known-contacts]");
+    var zoneInput = document.querySelector('input[name="interview_tz"]');
+    if (!holder || !zoneInput) {
+      return;
+    }
+    var known = JSON.parse(holder.getAttribute("data-known-contacts") || "[]");
+    var note = document.createElement("div");
+    note.className = "form-text";
+    note.id = "known-contact-zone";
+    note.setAttribute("role", "status");
+    zoneInput.parentNode.appendChild(note);
+    var filled = "";
+    function match(value, key) {
+      var v = (value || "").trim().toLowerCase();
+      if (!v) {
+        return null;
+      }
+      for (var i = 0; i < known.length; i++) {
+        if ((known[i][key] || "").toLowerCase() === v) {
+          return known[i];
+        }
+      }
+      return null;
+    }
+    function fill(contact) {
+      if (!contact || (zoneInput.value && zoneInput.value !== filled)) {
+        return;
+      }
+      zoneInput.value = contact.zone;
+      filled = contact.zone;
+      note.textContent = "Zone from your contact " + contact.name + ": " + contact.zone + ".";
+      zoneInput.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    ["contact_email", "contact_name"].forEach(function (name) {
+      var input = document.querySelector('input[name="' + name + '"]');
+      if (input) {
+        input.addEventListener("change", function () {
+          fill(match(input.value, name === "contact_email" ? "email" : "name"));
+        });
+      }
+    });
+  }
+
+  setUpKnownContacts();
   document.querySelectorAll("input[data-zone-search]").forEach(setUpSearch);
   document.querySelectorAll("input[data-zone-preview]").forEach(setUpPreview);
   document.querySelectorAll('input[type="hidden"][name="candidate_tz"]').forEach(function (h) {
