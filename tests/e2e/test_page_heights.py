@@ -16,8 +16,10 @@ from .test_mobile import seed
 
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 STATES = ("just logged", "awaiting their reply", "confirmed", "moved")
-# At 1280 px: the "about 1,400 px" for the usual states.
-DESKTOP_BUDGET = 1500
+# At 1280 px: the "about 1,400 px" for the usual states. Awaiting their reply, the
+# reply form (every proposed time in three zones, four answers) is open and needs a little more.
+DESKTOP_BUDGET = {"awaiting their reply": 1500}
+DESKTOP_DEFAULT = 1400
 
 
 def seeded(owner, state, now):
@@ -72,4 +74,4 @@ def test_the_incident_page_puts_now_and_the_next_step_on_top(browser, live_serve
         if width == "phone":
             assert m["step"]["bottom"] <= h, (state, m)
         else:
-            assert m["height"] <= DESKTOP_BUDGET, (state, m)
+            assert m["height"] <= DESKTOP_BUDGET.get(state, DESKTOP_DEFAULT), (state, m)
