@@ -26,16 +26,7 @@ from datetime import date, datetime
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.text import slugify
 
-from tracker.incidents.models import (
-    Contact,
-    Incident,
-    Outreach,
-    PromisedMaterial,
-    ProposedSlot,
-    Reschedule,
-    Safeguard,
-    TimelineEvent,
-)
+from tracker.incidents import models as incidents
 from tracker.incidents.selectors import situations_for_dispatch
 from tracker.messaging import calendar
 from tracker.reminders.mail import calendar_copy
@@ -59,40 +50,28 @@ LEFT_OUT = {
 class Table:
     name: str
     model: type
-    rows: Callable  # owner -> QuerySet
+    owner_path: str  # the lookup from a row to the person who owns it
 
-
-def _through():
-    return Incident.contacts.through
+    def rows(self, owner):
+        return self.model._default_manager.filter(**{self.owner_path: owner})
 
 
 TABLES: tuple[Table, ...] = (
-    Table("incidents", Incident, lambda o: Incident.objects.filter(owner=o)),
-    Table("contacts", Contact, lambda o: Contact.objects.filter(owner=o)),
-    Table("incident_contacts", _through(), lambda o: _through().objects.filter(incident__owner=o)),
-    Table("outreach", Outreach, lambda o: Outreach.objects.filter(incident__owner=o)),
-    Table("reschedules", Reschedule, lambda o: Reschedule.objects.filter(incident__owner=o)),
-    Table(
-        "proposed_slots",
-        ProposedSlot,
-        lambda o: ProposedSlot.objects.filter(reschedule__incident__owner=o),
-    ),
-    Table("safeguards", Safeguard, lambda o: Safeguard.objects.filter(incident__owner=o)),
-    Table(
-        "promised_materials",
-        PromisedMaterial,
-        lambda o: PromisedMaterial.objects.filter(incident__owner=o),
-    ),
-    Table("timeline", TimelineEvent, lambda o: TimelineEvent.objects.filter(incident__owner=o)),
-    Table("reminders", Reminder, lambda o: Reminder.objects.filter(incident__owner=o)),
-    Table("coach_access", CoachAccess, lambda o: CoachAccess.objects.filter(person=o)),
-    Table("coach_comments", CoachComment, lambda o: CoachComment.objects.filter(incident__owner=o)),
-    Table(
-        "contact_erasures",
-        ContactErasure,
-        lambda o: ContactErasure.objects.filter(incident__owner=o),
-    ),
+    Table("incidents", incidents.Incident, "owner"),
+    Table("contacts", incidents.Contact, "owner"),
+    Table("incident_contacts", incidents.Incident.contacts.through, "incident__owner"),
+    Table("outreach", incidents.Outreach, "incident__owner"),
+    Table("reschedules", incidents.Reschedule, "incident__owner"),
+    Table("proposed_slots", incidents.ProposedSlot, "reschedule__incident__owner"),
+    Table("safeguards", incidents.Safeguard, "incident__owner"),
+    Table("promised_materials", incidents.PromisedMaterial, "incident__owner"),
+    Table("timeline", incidents.TimelineEvent, "incident__owner"),
+    Table("reminders", Reminder, "incident__owner"),
+    Table("coach_access", CoachAccess, "person"),
+    Table("coach_comments", CoachComment, "incident__owner"),
+    Table("contact_erasures", ContactErasure, "incident__owner"),
 )
+TABLE = {t.name: t for t in TABLES}
 PROFILE_FIELDS = (
     "full_name",
     "phone",
@@ -175,7 +154,7 @@ def _csv(rows: list[dict], cols: list[str]) -> bytes:
 def calendar_files(owner, *, now: datetime) -> Iterable[tuple[str, bytes]]:
     """(file name, .ics) of every incident with an agreed interview, in incident order."""
     ids = list(
-        Reschedule.objects.filter(incident__owner=owner, confirmed_at__isnull=False)
+        incidents.Reschedule.objects.filter(incident__owner=owner, confirmed_at__isnull=False)
         .order_by("incident_id")
         .values_list("incident_id", flat=True)
         .distinct()

@@ -19,16 +19,7 @@ from django.urls import reverse
 
 from tracker.accounts import limits
 from tracker.accounts.selectors import reminder_address
-from tracker.incidents.models import (
-    Contact,
-    Incident,
-    Outreach,
-    PromisedMaterial,
-    ProposedSlot,
-    Reschedule,
-    Safeguard,
-    TimelineEvent,
-)
+from tracker.incidents.models import Incident
 from tracker.reminders.models import Reminder
 from tracker.reminders.services import reminders_cancel
 
@@ -139,48 +130,25 @@ def exports_stale(*, now: datetime, after: timedelta = timedelta(minutes=10)) ->
 # --- Delete -------------------------------------------------------------------------------
 
 
-def _log_entries_of(user, incident_ids: list[int]) -> Q:
+def _log_entries_of(user) -> Q:
     """The admin's log lines about the person's rows (their object_repr holds their words)."""
-    q = Q(user=user)
-    targets = [
-        (get_user_model(), [user.pk]),
-        (Incident, incident_ids),
-        (Contact, list(Contact.objects.filter(owner=user).values_list("pk", flat=True))),
-        (
-            Outreach,
-            list(
-                Outreach.objects.filter(incident_id__in=incident_ids).values_list("pk", flat=True)
-            ),
-        ),
-        (
-            Reschedule,
-            list(
-                Reschedule.objects.filter(incident_id__in=incident_ids).values_list("pk", flat=True)
-            ),
-        ),
-        (
-            Reminder,
-            list(
-                Reminder.objects.filter(incident_id__in=incident_ids).values_list("pk", flat=True)
-            ),
-        ),
-        (
-            PromisedMaterial,
-            list(
-                PromisedMaterial.objects.filter(incident_id__in=incident_ids).values_list(
-                    "pk", flat=True
-                )
-            ),
-        ),
-    ]
     from tracker.accounts.models import Profile
 
-    targets.append((Profile, list(Profile.objects.filter(user=user).values_list("pk", flat=True))))
-    for model, ids in targets:
+    targets = [(get_user_model(), [user.pk]), (Profile, Profile.objects.filter(user=user))]
+    targets += [(export.TABLE[name].model, export.TABLE[name].rows(user)) for name in LOGGED]
+    q = Q(user=user)
+    for model, rows in targets:
+        ids = rows if isinstance(rows, list) else list(rows.values_list("pk", flat=True))
         if ids:
             ct = ContentType.objects.get_for_model(model)
             q |= Q(content_type=ct, object_id__in=[str(i) for i in ids])
     return q
+
+
+# The person's tables (as the export reads them) whose rows the admin log can name, and those
+# the deleted account's record counts.
+LOGGED = ("incidents", "contacts", "outreach", "reschedules", "reminders", "promised_materials")
+DELETE_COUNTED = LOGGED + ("proposed_slots", "safeguards", "timeline")
 
 
 def account_delete(*, user, now: datetime) -> DeletedAccount:
@@ -209,20 +177,8 @@ def account_delete(*, user, now: datetime) -> DeletedAccount:
             now=now,
             reason=DELETE_REASON,
         )
-        counts = {
-            "incidents": len(incident_ids),
-            "contacts": Contact.objects.filter(owner=user).count(),
-            "outreach": Outreach.objects.filter(incident_id__in=incident_ids).count(),
-            "reschedules": Reschedule.objects.filter(incident_id__in=incident_ids).count(),
-            "proposed_slots": ProposedSlot.objects.filter(
-                reschedule__incident_id__in=incident_ids
-            ).count(),
-            "safeguards": Safeguard.objects.filter(incident_id__in=incident_ids).count(),
-            "promised_materials": PromisedMaterial.objects.filter(
-                incident_id__in=incident_ids
-            ).count(),
-            "timeline": TimelineEvent.objects.filter(incident_id__in=incident_ids).count(),
-            "reminders": Reminder.objects.filter(incident_id__in=incident_ids).count(),
+        counts = {name: export.TABLE[name].rows(user).count() for name in DELETE_COUNTED}
+        counts |= {
             "reminders_cancelled": cancelled,
             "coach_comments": CoachComment.objects.filter(
                 Q(incident_id__in=incident_ids) | Q(author=user)
@@ -241,7 +197,7 @@ def account_delete(*, user, now: datetime) -> DeletedAccount:
         CoachAccess.objects.filter(
             Q(coach=user) | address_q if addresses else Q(coach=user)
         ).delete()
-        LogEntry.objects.filter(_log_entries_of(user, incident_ids)).delete()
+        LogEntry.objects.filter(_log_entries_of(user)).delete()
         for model in (AccessAttempt, AccessLog, AccessFailureLog):
             name_q = Q()
             for n in names:
