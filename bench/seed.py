@@ -17,17 +17,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from tracker.accounts.models import Profile
-from tracker.incidents import phases
-from tracker.incidents.models import (
-    Contact,
-    Incident,
-    Outreach,
-    PromisedMaterial,
-    ProposedSlot,
-    Reschedule,
-    Safeguard,
-    TimelineEvent,
-)
+from tracker.incidents import models, phases
 
 try:  # the reminder engine, when it is there
     from tracker.reminders.models import Reminder, message_id_for
@@ -40,8 +30,9 @@ COMPANIES = ("Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne",
              "Cyberdyne", "Soylent", "Aperture", "Wonka")
 ROLES = ("Backend engineer", "Data analyst", "Product manager", "SRE", "Designer",
          "Frontend engineer", "QA lead")
-CAUSES = [c for c, _ in Incident.Cause.choices]
-FORMATS = [f for f, _ in Incident.Format.choices]
+CAUSES = [c for c, _ in models.Incident.Cause.choices]
+FORMATS = [f for f, _ in models.Incident.Format.choices]
+CONTACT_ROLES = [r for r, _ in models.Contact.Role.choices]
 # Phase mix of a long-time user: most incidents closed, a few hundred still open.
 PHASE_WEIGHTS = ((phases.CONTAIN, 4), (phases.CORRECT, 12), (phases.CONSOLIDATE, 6),
                  (phases.CLOSED, 78))
@@ -78,25 +69,27 @@ class Builder:
 
     def event(self, incident, at, kind, message, actor):
         self.rows.events.append(
-            TimelineEvent(incident=incident, at=at, kind=kind, message=message, actor=actor)
+            models.TimelineEvent(incident=incident, at=at, kind=kind, message=message, actor=actor)
         )
 
     def outreach(self, incident, contact, at, *, channel, purpose, result, actor):
         self.rows.outreach.append(
-            Outreach(incident=incident, contact=contact, channel=channel, purpose=purpose,
-                     occurred_at=at, result=result,
-                     subject=f"{purpose.replace('_', ' ').title()}: {incident.role}",
-                     text=f"Dear {contact.name if contact else 'team'},\n\n" + "Thank you. " * 30)
+            models.Outreach(
+                incident=incident, contact=contact, channel=channel, purpose=purpose,
+                occurred_at=at, result=result,
+                subject=f"{purpose.replace('_', ' ').title()}: {incident.role}",
+                text=f"Dear {contact.name if contact else 'team'},\n\n" + "Thank you. " * 30,
+            )
         )
         self.event(incident, at, "outreach", f"{purpose} by {channel}: {result}", actor)
 
     def reschedule(self, incident, at, *, slots=3, **fields):
-        r = Reschedule(incident=incident, requested_at=at, **fields)
+        r = models.Reschedule(incident=incident, requested_at=at, **fields)
         self.rows.reschedules.append(r)
         made = []
         for p in range(slots):
-            s = ProposedSlot(reschedule=r, start=at + timedelta(days=2 + p, hours=p),
-                             time_zone=incident.interview_tz, position=p)
+            s = models.ProposedSlot(reschedule=r, start=at + timedelta(days=2 + p, hours=p),
+                                    time_zone=incident.interview_tz, position=p)
             self.rows.slots.append(s)
             made.append(s)
         self.event(incident, at, "reschedule_requested", f"Proposed {slots} new times",
@@ -120,7 +113,7 @@ class Builder:
         outcome = _pick(rng, OUTCOME_WEIGHTS) if phase == phases.CLOSED else ""
         cause, fmt = rng.choice(CAUSES), rng.choice(FORMATS)
         tz, ctz = rng.choice(ZONES), owner.profile_zone
-        inc = Incident(
+        inc = models.Incident(
             owner=owner, company=f"{rng.choice(COMPANIES)} {k}", role=rng.choice(ROLES),
             interview_at=discovered - timedelta(minutes=rng.randint(5, 90)), interview_tz=tz,
             candidate_tz=ctz, format=fmt, cause=cause, discovered_at=discovered, phase=phase,
@@ -132,7 +125,7 @@ class Builder:
             self.rows.incident_contacts.append((inc, c))
         self.event(inc, discovered, "logged", "Logged the missed interview", owner)
         for i, kind in enumerate(phases.safeguards_for(cause=cause, format=fmt)):
-            self.rows.safeguards.append(Safeguard(incident=inc, kind=kind, position=i))
+            self.rows.safeguards.append(models.Safeguard(incident=inc, kind=kind, position=i))
         first_hour_due = discovered + timedelta(minutes=40)
         if phase == phases.CONTAIN:
             if Reminder is not None:
@@ -216,7 +209,7 @@ class Builder:
             for j in range(rng.choice((0, 1, 2))):
                 done = phase == phases.CLOSED or j == 0 and rng.random() < 0.5
                 self.rows.materials.append(
-                    PromisedMaterial(
+                    models.PromisedMaterial(
                         incident=inc, description=f"Code sample {j + 1}",
                         due_on=(r.attended_at + timedelta(days=2)).date(),
                         status="delivered" if done else "pending",
@@ -279,31 +272,32 @@ def seed(*, now: datetime, main_incidents: int = 2000, others: int = 200,
         for u, (_, n) in zip(users, people, strict=True):
             u.profile_zone = zones_by_user[u.pk]
             mine = [
-                Contact(owner=u, name=f"Contact {u.pk}-{j}", role=rng.choice(
-                    [r for r, _ in Contact.Role.choices]), email=f"c{u.pk}.{j}@corp.example",
-                        phone="+49 30 1234567", time_zone=rng.choice(ZONES))
+                models.Contact(owner=u, name=f"Contact {u.pk}-{j}", role=rng.choice(CONTACT_ROLES),
+                               email=f"c{u.pk}.{j}@corp.example", phone="+49 30 1234567",
+                               time_zone=rng.choice(ZONES))
                 for j in range(max(3, n // 8))
             ]
             rows.contacts.extend(mine)
             for k in range(n):
                 builder.incident(u, mine, k, spacing_hours=13 if n > 50 else 24 * 20)
 
-        Contact.objects.bulk_create(rows.contacts, batch_size=2000)
-        Incident.objects.bulk_create(rows.incidents, batch_size=2000)
-        Incident.contacts.through.objects.bulk_create(
-            (Incident.contacts.through(incident=i, contact=c) for i, c in rows.incident_contacts),
+        models.Contact.objects.bulk_create(rows.contacts, batch_size=2000)
+        models.Incident.objects.bulk_create(rows.incidents, batch_size=2000)
+        through = models.Incident.contacts.through
+        through.objects.bulk_create(
+            (through(incident=i, contact=c) for i, c in rows.incident_contacts),
             batch_size=5000,
         )
-        Outreach.objects.bulk_create(rows.outreach, batch_size=2000)
-        Reschedule.objects.bulk_create(rows.reschedules, batch_size=2000)
-        ProposedSlot.objects.bulk_create(rows.slots, batch_size=5000)
+        models.Outreach.objects.bulk_create(rows.outreach, batch_size=2000)
+        models.Reschedule.objects.bulk_create(rows.reschedules, batch_size=2000)
+        models.ProposedSlot.objects.bulk_create(rows.slots, batch_size=5000)
         for r, slot in rows.accepted:
             r.accepted_slot = slot
-        Reschedule.objects.bulk_update([r for r, _ in rows.accepted], ["accepted_slot"],
-                                       batch_size=1000)
-        Safeguard.objects.bulk_create(rows.safeguards, batch_size=5000)
-        PromisedMaterial.objects.bulk_create(rows.materials, batch_size=2000)
-        TimelineEvent.objects.bulk_create(rows.events, batch_size=5000)
+        models.Reschedule.objects.bulk_update([r for r, _ in rows.accepted], ["accepted_slot"],
+                                              batch_size=1000)
+        models.Safeguard.objects.bulk_create(rows.safeguards, batch_size=5000)
+        models.PromisedMaterial.objects.bulk_create(rows.materials, batch_size=2000)
+        models.TimelineEvent.objects.bulk_create(rows.events, batch_size=5000)
         if Reminder is not None:
             Reminder.objects.bulk_create(
                 (

@@ -10,17 +10,7 @@ from django.urls import reverse
 
 from tests.factories import BASE, UserFactory
 from tests.web.conftest import NOW, walked_incident
-from tracker.incidents import phases
-from tracker.incidents.models import (
-    Contact,
-    Incident,
-    Outreach,
-    PromisedMaterial,
-    ProposedSlot,
-    Reschedule,
-    Safeguard,
-    TimelineEvent,
-)
+from tracker.incidents import models, phases
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +34,7 @@ def bulk_incidents(owner, n):
         phase = phase_cycle[k % 3]
         discovered = BASE - timedelta(hours=k)
         incidents.append(
-            Incident(
+            models.Incident(
                 owner=owner, company=f"Bulk {k}", role="Engineer", interview_at=discovered,
                 interview_tz="Europe/Berlin", candidate_tz="America/Chicago", format="video",
                 cause="timezone", discovered_at=discovered, phase=phase,
@@ -53,14 +43,16 @@ def bulk_incidents(owner, n):
                 thank_you_sent_at=discovered if phase == phases.CONSOLIDATE else None,
             )
         )
-    incidents = Incident.objects.bulk_create(incidents)
+    incidents = models.Incident.objects.bulk_create(incidents)
     reschedules = []
     for incident in incidents:
         if incident.phase == phases.CORRECT:
-            reschedules.append(Reschedule(incident=incident, requested_at=incident.discovered_at))
+            reschedules.append(
+                models.Reschedule(incident=incident, requested_at=incident.discovered_at)
+            )
         elif incident.phase == phases.CONSOLIDATE:
             reschedules.append(
-                Reschedule(
+                models.Reschedule(
                     incident=incident, requested_at=incident.discovered_at, reply="accepted",
                     replied_at=incident.discovered_at, confirmed_at=incident.discovered_at,
                     start=incident.discovered_at, time_zone="Europe/Berlin",
@@ -68,15 +60,15 @@ def bulk_incidents(owner, n):
                     attended_at=incident.discovered_at,
                 )
             )
-    reschedules = Reschedule.objects.bulk_create(reschedules)
-    ProposedSlot.objects.bulk_create(
-        ProposedSlot(reschedule=r, start=NOW + timedelta(days=d), time_zone="Europe/Berlin",
+    reschedules = models.Reschedule.objects.bulk_create(reschedules)
+    models.ProposedSlot.objects.bulk_create(
+        models.ProposedSlot(reschedule=r, start=NOW + timedelta(days=d), time_zone="Europe/Berlin",
                      position=d - 1)
         for r in reschedules
         for d in (1, 2)
     )
-    PromisedMaterial.objects.bulk_create(
-        PromisedMaterial(incident=i, description="Portfolio")
+    models.PromisedMaterial.objects.bulk_create(
+        models.PromisedMaterial(incident=i, description="Portfolio")
         for i in incidents
         if i.phase == phases.CONSOLIDATE
     )
@@ -99,7 +91,7 @@ def test_dashboard_query_count_does_not_grow_with_incidents(
     assert "Confirm your email" not in client.get(url).content.decode()  # the session knows it
     with_three = queries_for(client, url)
     bulk_incidents(user, 297)
-    assert Incident.objects.filter(owner=user).count() == 300
+    assert models.Incident.objects.filter(owner=user).count() == 300
     with django_assert_num_queries(with_three):
         response = client.get(url)
     assert response.content.decode().count("incident-card") == 50  # the first page
@@ -128,34 +120,36 @@ def test_incident_page_query_count_does_not_grow_with_incidents_or_history(
     bulk_incidents(user, 297)
     # A long history on the page itself: contacts, outreach, replaced requests with slots,
     # promised items and timeline events.
-    contacts = Contact.objects.bulk_create(
-        Contact(owner=user, name=f"Contact {k}", time_zone="Europe/Berlin") for k in range(20)
+    contacts = models.Contact.objects.bulk_create(
+        models.Contact(owner=user, name=f"Contact {k}", time_zone="Europe/Berlin")
+        for k in range(20)
     )
     incident.contacts.add(*contacts)
-    Outreach.objects.bulk_create(
-        Outreach(incident=incident, contact=contacts[k % 20], channel="email", result="sent",
-                 purpose="follow_up", occurred_at=NOW)
+    models.Outreach.objects.bulk_create(
+        models.Outreach(incident=incident, contact=contacts[k % 20], channel="email",
+                        result="sent", purpose="follow_up", occurred_at=NOW)
         for k in range(40)
     )
-    old = Reschedule.objects.bulk_create(
-        Reschedule(incident=incident, requested_at=NOW - timedelta(minutes=k + 1),
-                   cancelled_at=NOW)
+    old = models.Reschedule.objects.bulk_create(
+        models.Reschedule(incident=incident, requested_at=NOW - timedelta(minutes=k + 1),
+                          cancelled_at=NOW)
         for k in range(10)
     )
-    ProposedSlot.objects.bulk_create(
-        ProposedSlot(reschedule=r, start=NOW + timedelta(days=p + 1), time_zone="Asia/Tokyo",
-                     position=p)
+    models.ProposedSlot.objects.bulk_create(
+        models.ProposedSlot(reschedule=r, start=NOW + timedelta(days=p + 1),
+                            time_zone="Asia/Tokyo", position=p)
         for r in old
         for p in range(3)
     )
-    PromisedMaterial.objects.bulk_create(
-        PromisedMaterial(incident=incident, description=f"Item {k}") for k in range(15)
+    models.PromisedMaterial.objects.bulk_create(
+        models.PromisedMaterial(incident=incident, description=f"Item {k}") for k in range(15)
     )
-    TimelineEvent.objects.bulk_create(
-        TimelineEvent(incident=incident, at=NOW, kind="note", message=f"Event {k}", actor=user)
+    models.TimelineEvent.objects.bulk_create(
+        models.TimelineEvent(incident=incident, at=NOW, kind="note", message=f"Event {k}",
+                             actor=user)
         for k in range(100)
     )
-    assert Incident.objects.filter(owner=user).count() == 300
+    assert models.Incident.objects.filter(owner=user).count() == 300
     with django_assert_num_queries(few):
         response = client.get(url)
     html = response.content.decode()
@@ -169,4 +163,4 @@ def test_another_users_incidents_do_not_show_on_the_dashboard(client, user, cloc
     client.force_login(user)
     html = client.get(reverse("dashboard")).content.decode()
     assert "Bulk 0" not in html
-    assert Safeguard.objects.count() == 0  # bulk rows carry no safeguards; nothing leaked in
+    assert models.Safeguard.objects.count() == 0  # bulk rows carry no safeguards; nothing leaked in
