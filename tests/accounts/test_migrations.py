@@ -1,6 +1,6 @@
-"""The move to django-allauth (accounts 0002, squashed from 0002-0004): existing accounts get
-their EmailAddress row, unconfirmed (reminders wait for the person to confirm), and duplicates
-stop the migration."""
+"""The move to django-allauth (first accounts 0002-0004, now in the squashed accounts 0001):
+existing accounts get their EmailAddress row, unconfirmed (reminders wait for the person to
+confirm), and duplicates stop the migration."""
 
 from importlib import import_module
 
@@ -12,7 +12,7 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-migration = import_module("tracker.accounts.migrations.0002_profile_partner_email_quiet")
+migration = import_module("tracker.accounts.migrations.0001_squashed_0003_profile_calendar_feed")
 
 
 def test_every_existing_account_gets_one_unconfirmed_primary_address():

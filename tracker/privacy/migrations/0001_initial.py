@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('incidents', '0002_calendar_sequence_text_validators'),
+        ('incidents', '0001_squashed_0003_reschedule_readiness'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
