@@ -1,13 +1,17 @@
-"""Helpers of the browser journeys: named steps, logging in without the form, keyboard focus,
-horizontal overflow."""
+"""Helpers of the browser journeys: named steps, logging in without the form, the page's
+messages, the forms a person fills in (sign-up, the log form), the emails in the sink, keyboard
+focus, horizontal overflow."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.test import Client
 
 
@@ -106,3 +110,67 @@ def wall_time_value(scope, label) -> str:
     date = scope.get_by_label(label)
     time_box = scope.locator(f"#{date.get_attribute('id')}_time")
     return f"{date.input_value()}T{time_box.input_value()}"
+
+
+def expect_message(page, text):
+    """A success message saying `text`: a polite status (issue 11: role="alert" is for errors
+    only)."""
+    status = page.get_by_role("status").filter(has_text=text)
+    shown = page.get_by_role("status").all_inner_texts()
+    assert status.count() == 1, f"no message saying {text!r}: {shown}"
+
+
+def expect_error(page, text):
+    """A refusal is an error: role="alert", read out at once."""
+    alert = page.get_by_role("alert").filter(has_text=text)
+    shown = page.get_by_role("alert").all_inner_texts()
+    assert alert.count() == 1, f"no error saying {text!r}: {shown}"
+
+
+def phase_badge(page) -> str:
+    """The incident's phase, as the badge in the page's header names it."""
+    return page.locator("header .badge").first.inner_text()
+
+
+def submit_sign_up(page, address, password) -> None:
+    """Type the address and the password (twice) into the sign-up page and send it; the page
+    that asks to check the inbox follows."""
+    page.get_by_label(exactly("Email")).fill(address)
+    page.get_by_label(exactly("Password")).fill(password)
+    page.get_by_label("Password (again)").fill(password)
+    page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url(re.compile(r"/accounts/confirm-email/$"))
+
+
+def confirm_email(page, address) -> None:
+    """Open the confirmation link of the one email sent to `address` (the live server runs in
+    this process: its email is in the test's outbox) and confirm; the dashboard follows."""
+    (message,) = [m for m in mail.outbox if m.to == [address]]
+    link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", message.body)
+    page.goto(link.group(1))
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def fill_log_form(page, missed) -> None:
+    """The log form, filled in as a person would for a video interview with Acme Analytics
+    missed at `missed` (a Kolkata wall time) through a time-zone error: Priya Raman was the
+    interviewer, found out 5 minutes after. Not sent."""
+    page.get_by_label("Company").fill("Acme Analytics")
+    page.get_by_label("Role you interviewed for").fill("Data engineer")
+    fill_wall_time(page, "When the interview was", missed)
+    page.get_by_label("Time zone the interview was set in").fill("Asia/Kolkata")
+    page.get_by_label("Format").select_option(label="Video")
+    page.get_by_label("What happened").select_option(label="Time-zone error")
+    page.get_by_text("Interviewer or recruiter, and when you realised").click()
+    page.get_by_label(exactly("Interviewer or recruiter")).fill("Priya Raman")
+    page.get_by_label("Their email").fill("priya@acme.example")
+    page.get_by_label("You realised it").fill("5")
+
+
+def reminder_email(kind) -> email.message.EmailMessage:
+    """The one reminder email of `kind` in the sink (Django's in-memory outbox), read back with
+    the standard library's parser."""
+    found = [m for m in mail.outbox if f" {kind} " in m.extra_headers["X-Tracker-Reminder"]]
+    assert len(found) == 1, [m.subject for m in mail.outbox]
+    return email.message_from_bytes(found[0].message().as_bytes(), policy=email.policy.default)

@@ -21,23 +21,13 @@ from tests.factories import UserFactory
 from tracker.incidents import services
 from tracker.incidents.models import Incident, Safeguard
 
-from .helpers import exactly, fill_wall_time, log_in, step
+from .helpers import expect_message, fill_log_form, fill_wall_time, log_in, phase_badge, step
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
 WRITTEN = Safeguard.Kind.CONFIRMATION_SENT.label
 BOTH_ZONES = Safeguard.Kind.BOTH_ZONES.label
 PREP = Safeguard.Kind.PREP_BLOCK.label  # not about the time: a move leaves it ticked
 APOLOGY_STEP = "Call, leave a voicemail or send the apology email"
-
-
-def expect_message(page, text):
-    status = page.get_by_role("status").filter(has_text=text)
-    shown = page.get_by_role("status").all_inner_texts()
-    assert status.count() == 1, f"no message saying {text!r}: {shown}"
-
-
-def phase_badge(page) -> str:
-    return page.locator("header .badge").first.inner_text()
 
 
 def current_phase(page) -> str:
@@ -71,8 +61,9 @@ def assert_first_hour_still_on(page, incident_pk):
     assert page.locator("#now").get_by_role("link", name="apology email", exact=True).is_visible()
 
 
-def record_outreach(page, *, channel, result):
-    """Fill in the incident page's outreach form, as the person would, and send it."""
+def record_outreach(page, *, channel, result, listed):
+    """Fill in the incident page's outreach form, as the person would, and send it; the page's
+    outreach list then shows the line `listed`."""
     section = page.locator("#record-outreach")
     if not section.evaluate("d => d.open"):
         section.get_by_text("Record a call, voicemail, email or message").click()
@@ -84,6 +75,8 @@ def record_outreach(page, *, channel, result):
     section.get_by_role("button", name="Record it").click()
     page.wait_for_url(re.compile(r"/incidents/\d+/(#outreach)?$"))
     expect_message(page, "Recorded:")
+    outreach = page.locator("#outreach").inner_text()
+    assert listed in outreach, outreach
 
 
 def test_a_call_with_no_answer_and_a_voicemail_keep_contain_until_the_apology_email(
@@ -96,16 +89,7 @@ def test_a_call_with_no_answer_and_a_voicemail_keep_contain_until_the_apology_em
 
     with step(journey, "log the missed interview"):
         page.goto(reverse("incident_log"))
-        page.get_by_label("Company").fill("Acme Analytics")
-        page.get_by_label("Role you interviewed for").fill("Data engineer")
-        fill_wall_time(page, "When the interview was", missed)
-        page.get_by_label("Time zone the interview was set in").fill("Asia/Kolkata")
-        page.get_by_label("Format").select_option(label="Video")
-        page.get_by_label("What happened").select_option(label="Time-zone error")
-        page.get_by_text("Interviewer or recruiter, and when you realised").click()
-        page.get_by_label(exactly("Interviewer or recruiter")).fill("Priya Raman")
-        page.get_by_label("Their email").fill("priya@acme.example")
-        page.get_by_label("You realised it").fill("5")
+        fill_log_form(page, missed)
         page.get_by_role("button", name="Log it and start the first hour").click()
         page.wait_for_url(re.compile(r"/incidents/\d+/$"))
         incident_url = page.url
@@ -117,9 +101,8 @@ def test_a_call_with_no_answer_and_a_voicemail_keep_contain_until_the_apology_em
         assert next_step(page).inner_text() == APOLOGY_STEP
 
     with step(journey, "record a call with no answer on the page"):
-        record_outreach(page, channel="Phone call", result="No answer")
-        outreach = page.locator("#outreach").inner_text()
-        assert "Apology: Phone call to Priya Raman — no answer" in outreach, outreach
+        record_outreach(page, channel="Phone call", result="No answer",
+                        listed="Apology: Phone call to Priya Raman — no answer")
         assert_first_hour_still_on(page, incident_pk)
 
     with step(journey, "the dashboard still shows the first hour and the apology"):
@@ -133,9 +116,8 @@ def test_a_call_with_no_answer_and_a_voicemail_keep_contain_until_the_apology_em
         page.goto(incident_url)
 
     with step(journey, "record a voicemail: still Contain, the email still next"):
-        record_outreach(page, channel="Voicemail", result="Left voicemail")
-        outreach = page.locator("#outreach").inner_text()
-        assert "Apology: Voicemail to Priya Raman — left voicemail" in outreach, outreach
+        record_outreach(page, channel="Voicemail", result="Left voicemail",
+                        listed="Apology: Voicemail to Priya Raman — left voicemail")
         assert_first_hour_still_on(page, incident_pk)
 
     with step(journey, "the next step opens the apology email; record it as sent"):

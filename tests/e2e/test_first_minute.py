@@ -9,13 +9,12 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core import mail
 from django.urls import reverse
 
 from tests.factories import UserFactory
 from tracker.incidents.models import Incident
 
-from .helpers import exactly, fill_wall_time, log_in, step
+from .helpers import confirm_email, fill_wall_time, log_in, step, submit_sign_up
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
 PASSWORD = "a long and unusual passphrase 42"
@@ -98,18 +97,10 @@ def test_from_the_front_page_to_a_phone_script_in_under_a_minute_then_sign_up_ke
         page.get_by_role("link", name="Create my account and keep this").click()
         assert page.get_by_label("Your name").input_value() == "Alex Morgan"
         assert page.get_by_label("Your time zone").input_value() == "America/Chicago"
-        page.get_by_label(exactly("Email")).fill("alex@example.com")
-        page.get_by_label(exactly("Password")).fill(PASSWORD)
-        page.get_by_label("Password (again)").fill(PASSWORD)
-        page.get_by_role("button", name="Sign up").click()
-        page.wait_for_url(re.compile(r"/accounts/confirm-email/$"))
+        submit_sign_up(page, "alex@example.com", PASSWORD)
 
     with step(journey, "confirm: the incident holds what was typed"):
-        (message,) = [m for m in mail.outbox if m.to == ["alex@example.com"]]
-        link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", message.body)
-        page.goto(link.group(1))
-        page.get_by_role("button", name="Confirm").click()
-        page.wait_for_url(re.compile(r"/$"))
+        confirm_email(page, "alex@example.com")
         page.get_by_role("link", name=re.compile("Data engineer at Acme Analytics")).first.click()
         page.wait_for_url(re.compile(r"/incidents/\d+/$"))
         assert "Contain" in page.locator("header").inner_text()

@@ -14,13 +14,22 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.core import mail
 from django.urls import reverse
 from icalendar import Calendar
 
 from tracker.incidents.models import Incident
 
-from .helpers import exactly, fill_wall_time, step, wall_time_value
+from .helpers import (
+    confirm_email,
+    expect_error,
+    expect_message,
+    fill_log_form,
+    fill_wall_time,
+    phase_badge,
+    step,
+    submit_sign_up,
+    wall_time_value,
+)
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
 CHICAGO = ZoneInfo("America/Chicago")
@@ -33,27 +42,9 @@ def browser_context_options():
     return {"viewport": {"width": 1280, "height": 900}, "timezone_id": "America/Chicago"}
 
 
-def expect_message(page, text):
-    # Issue 11: success messages are a polite status; role="alert" is for errors only.
-    alert = page.get_by_role("status").filter(has_text=text)
-    shown = page.get_by_role("status").all_inner_texts()
-    assert alert.count() == 1, f"no message saying {text!r}: {shown}"
-
-
-def expect_error(page, text):
-    """A refusal is an error: role="alert", read out at once."""
-    alert = page.get_by_role("alert").filter(has_text=text)
-    shown = page.get_by_role("alert").all_inner_texts()
-    assert alert.count() == 1, f"no error saying {text!r}: {shown}"
-
-
 def unfold(page, section):
     """Open a folded section of the incident page (issue 11), as a click on its summary would."""
     page.locator(f"#{section}").evaluate("d => { d.open = true; }")
-
-
-def phase_badge(page):
-    return page.locator("header .badge").first.inner_text()
 
 
 def test_sign_up_to_closed_and_in_history_through_the_first_hour_apology_reschedule_and_ics(
@@ -73,37 +64,19 @@ def _journey(page, journey, clock, start):
         page.goto(reverse("signup"))
         # Issue 11: the name is asked on the one sign-up page, so no draft stops to ask it.
         page.get_by_label("Your name").fill("Alex Morgan")
-        page.get_by_label(exactly("Email")).fill("alex@example.com")
-        page.get_by_label(exactly("Password")).fill(PASSWORD)
-        page.get_by_label("Password (again)").fill(PASSWORD)
         # The browser runs in Chicago; the page picks that zone up by itself.
         assert page.get_by_label("Your time zone").input_value() == "America/Chicago"
-        page.get_by_role("button", name="Sign up").click()
-        page.wait_for_url(re.compile(r"/accounts/confirm-email/$"))
+        submit_sign_up(page, "alex@example.com", PASSWORD)
         assert page.get_by_role("heading", name="Check your inbox").is_visible()
 
     with step(journey, "confirm the email address"):
-        # The live server runs in this process: its email is in the test's outbox.
-        (message,) = [m for m in mail.outbox if m.to == ["alex@example.com"]]
-        link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", message.body)
-        page.goto(link.group(1))
-        page.get_by_role("button", name="Confirm").click()
-        page.wait_for_url(re.compile(r"/$"))
+        confirm_email(page, "alex@example.com")
         expect_message(page, "You have confirmed alex@example.com")
 
     with step(journey, "log the missed interview"):
         page.get_by_role("main").get_by_role("link", name="I missed an interview").click()
-        page.get_by_label("Company").fill("Acme Analytics")
-        page.get_by_label("Role you interviewed for").fill("Data engineer")
-        fill_wall_time(page, "When the interview was", missed)
-        page.get_by_label("Time zone the interview was set in").fill("Asia/Kolkata")
+        fill_log_form(page, missed)
         assert page.get_by_label("Your time zone").input_value() == "America/Chicago"
-        page.get_by_label("Format").select_option(label="Video")
-        page.get_by_label("What happened").select_option(label="Time-zone error")
-        page.get_by_text("Interviewer or recruiter, and when you realised").click()
-        page.get_by_label(exactly("Interviewer or recruiter")).fill("Priya Raman")
-        page.get_by_label("Their email").fill("priya@acme.example")
-        page.get_by_label("You realised it").fill("5")
         page.get_by_role("button", name="Log it and start the first hour").click()
         page.wait_for_url(re.compile(r"/incidents/\d+/$"))
         expect_message(page, "The first hour counts")

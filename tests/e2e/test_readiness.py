@@ -3,31 +3,22 @@ sink (Django's in-memory outbox: the live server runs in this process), signed o
 asks, the button records it, the escalation planned after the 1 h reminder is cancelled, and the
 incident page (logged in) shows it."""
 
-import email
-import email.policy
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core import mail
 
 from tests.factories import UserFactory
 from tests.scenarios import apologise, confirm, logged
 from tracker.reminders import dispatch, planning
 from tracker.reminders.models import Reminder
 
-from .helpers import horizontal_overflow, log_in, step
+from .helpers import horizontal_overflow, log_in, reminder_email, step
 
 
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
     monkeypatch.setattr("tracker.reminders.services._kick_dispatcher", lambda: None)
-
-
-def the_email(kind):
-    found = [m for m in mail.outbox if f" {kind} " in m.extra_headers["X-Tracker-Reminder"]]
-    assert len(found) == 1, [m.subject for m in mail.outbox]
-    return email.message_from_bytes(found[0].message().as_bytes(), policy=email.policy.default)
 
 
 def test_im_ready_from_the_1h_email_signed_out_and_the_incident_page_shows_it(
@@ -45,7 +36,7 @@ def test_im_ready_from_the_1h_email_signed_out_and_the_incident_page_shows_it(
     assert escalation.status == Reminder.Status.PENDING
 
     with step(journey, "the 1 h email's I'm ready button, signed out"):
-        msg = the_email(Reminder.Kind.BEFORE_1H)
+        msg = reminder_email(Reminder.Kind.BEFORE_1H)
         html = msg.get_body(("html",)).get_content()
         (url,) = re.findall(r'href="(http://127\.0\.0\.1:8000/reminders/ready/[^"]+)"', html)
         path = url.replace("http://127.0.0.1:8000", "")

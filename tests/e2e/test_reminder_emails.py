@@ -5,13 +5,10 @@ works for the person: the incident page, the calendar file (the updated event, t
 cancellation) and the one-click stop page with its undo. Each email's HTML, opened at a phone's
 width, fits the screen."""
 
-import email
-import email.policy
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core import mail
 from icalendar import Calendar
 
 from tests.factories import UserFactory
@@ -19,7 +16,7 @@ from tests.scenarios import apologise, confirm, logged
 from tracker.reminders import dispatch
 from tracker.reminders.models import Reminder
 
-from .helpers import horizontal_overflow, log_in, step
+from .helpers import horizontal_overflow, log_in, reminder_email, step
 
 LONG_LINK = "https://meet.example/j/" + "a-very-long-meeting-identifier-" * 5
 
@@ -28,13 +25,6 @@ LONG_LINK = "https://meet.example/j/" + "a-very-long-meeting-identifier-" * 5
 def _no_broker(monkeypatch):
     # The notices are sent by dispatch.run() below, not by a worker the commit would wake.
     monkeypatch.setattr("tracker.reminders.services._kick_dispatcher", lambda: None)
-
-
-def sent(kind):
-    """The one email of `kind` in the sink, read back with the standard library's parser."""
-    found = [m for m in mail.outbox if f" {kind} " in m.extra_headers["X-Tracker-Reminder"]]
-    assert len(found) == 1, [m.subject for m in mail.outbox]
-    return email.message_from_bytes(found[0].message().as_bytes(), policy=email.policy.default)
 
 
 def links(msg, live_server):
@@ -71,7 +61,7 @@ def test_moved_and_called_off_emails_arrive_and_their_links_work(page, journey, 
     log_in(page, live_server, user)
 
     with step(journey, "the moved email"):
-        moved = sent(Reminder.Kind.INTERVIEW_MOVED)
+        moved = reminder_email(Reminder.Kind.INTERVIEW_MOVED)
         assert moved["Subject"].startswith("Moved: Backend engineer interview with Acme")
         paths = links(moved, live_server)
         assert any(p.endswith("/interview.ics") for p in paths)
@@ -95,7 +85,7 @@ def test_moved_and_called_off_emails_arrive_and_their_links_work(page, journey, 
         dispatch.run()
 
     with step(journey, "the called-off email"):
-        off = sent(Reminder.Kind.INTERVIEW_CALLED_OFF)
+        off = reminder_email(Reminder.Kind.INTERVIEW_CALLED_OFF)
         assert off["Subject"].startswith("Called off: Backend engineer interview with Acme")
         methods = [p.get_param("method") for p in off.walk()
                    if p.get_content_type() == "text/calendar"]
