@@ -11,15 +11,12 @@ PASSWORD = "correct horse battery"
 
 
 def sign_up_data(**overrides):
-    data = {
-        "full_name": "Maria Lopez",
-        "email": "maria@example.com",
-        "password1": "plum tree harbour 71",
-        "password2": "plum tree harbour 71",
-        "time_zone": "Europe/Berlin",
+    """The sign-up page's POST: Maria Lopez in Berlin, then `overrides`."""
+    return {
+        "full_name": "Maria Lopez", "email": "maria@example.com", "time_zone": "Europe/Berlin",
+        "password1": "plum tree harbour 71", "password2": "plum tree harbour 71",
+        **overrides,
     }
-    data.update(overrides)
-    return data
 
 
 def links_in(message) -> list[str]:

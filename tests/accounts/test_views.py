@@ -28,15 +28,13 @@ NEW_PASSWORD = "a quite different staple 42"
 
 
 def profile_data(**overrides):
-    data = {
-        "full_name": "Maria Lopez",
-        "phone": "+49 30 1234567",
-        "time_zone": "America/Chicago",
-        "partner_email": "sam@example.org",
-        "reminders": ["before_24h", "before_1h"],
+    """The profile page's POST: Maria Lopez, now in Chicago, with a partner and two reminders,
+    then `overrides`."""
+    return {
+        "full_name": "Maria Lopez", "phone": "+49 30 1234567", "time_zone": "America/Chicago",
+        "partner_email": "sam@example.org", "reminders": ["before_24h", "before_1h"],
+        **overrides,
     }
-    data.update(overrides)
-    return data
 
 
 def _selected_zone(html: str) -> str:

@@ -20,17 +20,14 @@ CHECKED_ACCEPTED = re.compile(r'<input[^>]*value="accepted"[^>]*checked')
 
 
 def log_data(**overrides):
-    data = {
-        "company": "Acme",
-        "role": "Backend engineer",
-        "interview_at": "2026-03-02T09:00",
-        "interview_tz": "Europe/Berlin",
+    """The log form's POST: a video interview with Acme at 09:00 in Berlin missed through a
+    time-zone error by a person in Chicago, then `overrides`."""
+    return {
+        "company": "Acme", "role": "Backend engineer", "format": "video", "cause": "timezone",
+        "interview_at": "2026-03-02T09:00", "interview_tz": "Europe/Berlin",
         "candidate_tz": "America/Chicago",
-        "format": "video",
-        "cause": "timezone",
+        **overrides,
     }
-    data.update(overrides)
-    return data
 
 
 @pytest.fixture

@@ -24,19 +24,15 @@ MISSED = (NOW - timedelta(minutes=40)).astimezone()
 
 
 def visitor_data(**overrides):
-    data = {
-        "full_name": "Maria Lopez",
-        "company": "Acme",
-        "role": "Backend engineer",
-        "contact_name": "Priya Raman",
-        # 14:00 UTC is 19:30 in Kolkata.
-        "interview_at": "2026-03-02T19:30",
-        "interview_tz": "Asia/Kolkata",
-        "cause": "timezone",
+    """The front page's form, as a visitor sends it: Maria Lopez missed Priya Raman's interview
+    with Acme through a time-zone error, then `overrides`."""
+    return {
+        "full_name": "Maria Lopez", "company": "Acme", "role": "Backend engineer",
+        "contact_name": "Priya Raman", "cause": "timezone",
+        "interview_at": "2026-03-02T19:30", "interview_tz": "Asia/Kolkata",  # 14:00 UTC
         "candidate_tz": "America/Chicago",
+        **overrides,
     }
-    data.update(overrides)
-    return data
 
 
 def test_a_visitor_on_the_front_page_gets_the_start_form_not_a_login_wall(client, clock):
