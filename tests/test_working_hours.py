@@ -98,18 +98,13 @@ def test_zones_name_their_country():
 def test_christmas_in_berlin_is_skipped_and_shown_in_both_zones():
     at = wh.next_working_time(datetime(2026, 12, 24, 17, 0, tzinfo=UTC), "Europe/Berlin")
     assert at == datetime(2026, 12, 28, 8, 0, tzinfo=UTC)  # Mon 28 Dec, 09:00 CET
-    assert wh.format_send_time(at, "Europe/Berlin", "Asia/Kolkata") == (
-        "Monday 28 Dec 09:00 CET (13:30 IST for you)"
-    )
-    assert wh.format_send_time(at, "Europe/Berlin", "Asia/Kathmandu") == (
-        "Monday 28 Dec 09:00 CET (13:45 UTC+05:45 for you)"
-    )
-    assert wh.format_send_time(at, "Europe/Berlin", "America/Chicago") == (
-        "Monday 28 Dec 09:00 CET (02:00 CST for you)"
-    )
-    assert wh.format_send_time(at, "Europe/Berlin", "Pacific/Honolulu") == (
-        "Monday 28 Dec 09:00 CET (Sunday 27 Dec 22:00 HST for you)"
-    )
+    for yours, shown in (
+        ("Asia/Kolkata", "Monday 28 Dec 09:00 CET (13:30 IST for you)"),
+        ("Asia/Kathmandu", "Monday 28 Dec 09:00 CET (13:45 UTC+05:45 for you)"),
+        ("America/Chicago", "Monday 28 Dec 09:00 CET (02:00 CST for you)"),
+        ("Pacific/Honolulu", "Monday 28 Dec 09:00 CET (Sunday 27 Dec 22:00 HST for you)"),
+    ):
+        assert wh.format_send_time(at, "Europe/Berlin", yours) == shown, yours
 
 
 def test_quarter_hours_round_up():
