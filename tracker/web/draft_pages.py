@@ -39,6 +39,11 @@ class DraftData:
     profile: object
 
 
+def _copied(row, *names: str) -> dict:
+    """The row's values of these fields, for a composer fact whose fields have the same names."""
+    return {name: getattr(row, name) for name in names}
+
+
 def draft_data(incident: Incident, *, user) -> DraftData:
     """The composer's plain facts from the incident's situation (a fixed number of queries)."""
     profile = profile_ensure(user=user)
@@ -51,11 +56,7 @@ def draft_data(incident: Incident, *, user) -> DraftData:
     if interview is not None:
         interviewer = interview.interviewer
         confirmed = composer.Confirmed(
-            start=interview.start,
-            time_zone=interview.time_zone,
-            duration_minutes=interview.duration_minutes,
-            format=interview.format,
-            location=interview.location,
+            **_copied(interview, "start", "time_zone", "duration_minutes", "format", "location"),
             interviewer=interviewer.name if interviewer else "",
         )
     materials = [
@@ -64,12 +65,7 @@ def draft_data(incident: Incident, *, user) -> DraftData:
         if m.status == PromisedMaterial.Status.PENDING
     ]
     facts = composer.Facts(
-        company=incident.company,
-        role=incident.role,
-        cause=incident.cause,
-        format=incident.format,
-        interview_at=incident.interview_at,
-        interview_tz=incident.interview_tz,
+        **_copied(incident, "company", "role", "cause", "format", "interview_at", "interview_tz"),
         person=composer.Person(
             full_name=profile.full_name,
             phone=profile.phone,

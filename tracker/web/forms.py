@@ -38,6 +38,12 @@ def preview(form, wall: str, zone: str, *, other_field: str = "", other_zone: st
         attrs["data-other-zone"] = other_zone
 
 
+def passed_on(cleaned: dict, *names: str) -> dict:
+    """The cleaned values of these fields, for a service whose arguments have the same names
+    (a form's `service_kwargs()` adds those it converts or renames)."""
+    return {name: cleaned[name] for name in names}
+
+
 # A missed interview is in the past; a little ahead is allowed for "I am going to miss it".
 LOG_AHEAD = timedelta(hours=12)
 
@@ -79,13 +85,8 @@ class _IncidentFactsForm(OneLineInputsMixin, _MissedAtMixin, forms.Form):
     def service_kwargs(self) -> dict:
         c = self.cleaned_data
         return {
-            "company": c["company"],
-            "role": c["role"],
+            **passed_on(c, "company", "role", "interview_tz", "candidate_tz", "format", "cause"),
             "interview_at": c["interview_instant"],
-            "interview_tz": c["interview_tz"],
-            "candidate_tz": c["candidate_tz"],
-            "format": c["format"],
-            "cause": c["cause"],
         }
 
 
@@ -135,11 +136,8 @@ class IncidentLogForm(_IncidentFactsForm):
         c = self.cleaned_data
         return {
             **super().service_kwargs(),
-            "discovered_at": c["discovered_at"],
-            "contact_name": c["contact_name"],
+            **passed_on(c, "discovered_at", "contact_name", "contact_email", "contact_phone"),
             "contact_role": c["contact_role"] or Contact.Role.INTERVIEWER,
-            "contact_email": c["contact_email"],
-            "contact_phone": c["contact_phone"],
         }
 
 
@@ -214,12 +212,8 @@ class OutreachForm(OneLineInputsMixin, ContactChoiceMixin, forms.Form):
     def service_kwargs(self) -> dict:
         c = self.cleaned_data
         return {
-            "channel": c["channel"],
-            "purpose": c["purpose"],
-            "result": c["result"],
+            **passed_on(c, "channel", "purpose", "result", "subject", "text"),
             "contact": self._contact(),
-            "subject": c["subject"],
-            "text": c["text"],
             "occurred_at": self.now - timedelta(minutes=c.get("minutes_ago") or 0),
         }
 
@@ -313,11 +307,8 @@ class ConfirmForm(OneLineInputsMixin, ContactChoiceMixin, ZonedTimeMixin, forms.
     def service_kwargs(self) -> dict:
         c = self.cleaned_data
         return {
+            **passed_on(c, "time_zone", "duration_minutes", "format", "location"),
             "start": c["instant"],
-            "time_zone": c["time_zone"],
-            "duration_minutes": c["duration_minutes"],
-            "format": c["format"],
-            "location": c["location"],
             "interviewer": self._contact("interviewer"),
         }
 
@@ -339,7 +330,7 @@ class ThankYouForm(ContactChoiceMixin, forms.Form):
 
     def service_kwargs(self) -> dict:
         c = self.cleaned_data
-        return {"channel": c["channel"], "text": c["text"], "contact": self._contact()}
+        return {**passed_on(c, "channel", "text"), "contact": self._contact()}
 
 
 class MaterialForm(OneLineInputsMixin, forms.Form):
