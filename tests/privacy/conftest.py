@@ -9,6 +9,7 @@ import pytest
 
 from tests.factories import UserFactory
 from tests.helpers import frozen_clock
+from tests.scenarios import confirm
 from tests.web.conftest import NOW, log_incident
 from tracker.accounts.services import profile_update
 from tracker.incidents import services
@@ -62,15 +63,15 @@ def populated_person(now=NOW, strings=STRINGS):
         reminders_off=[],
         now=now,
     )
-    first = log_incident(
-        person,
-        now=now,
-        company=s["company"],
-        role=s["role"],
-        notes=s["notes"],
-        contact_name=s["contact"],
-        contact_email=s["contact_email"],
-    )
+
+    def incident(company, contact_name, contact_email, **fields):
+        """One of the person's incidents, all for the same role, each with its interviewer."""
+        return log_incident(
+            person, now=now, company=company, role=s["role"], contact_name=contact_name,
+            contact_email=contact_email, **fields,
+        )
+
+    first = incident(s["company"], s["contact"], s["contact_email"], notes=s["notes"])
     contact = first.contacts.get()
     services.contact_save(
         owner=person,
@@ -100,38 +101,18 @@ def populated_person(now=NOW, strings=STRINGS):
         now=now,
     )
 
-    second = log_incident(
-        person,
-        now=now,
-        company=s["company2"],
-        role=s["role"],
-        contact_name=s["contact2"],
-        contact_email=s["contact2_email"],
-    )
+    second = incident(s["company2"], s["contact2"], s["contact2_email"])
     services.outreach_record(
         incident=second, channel="call", result="reached", contact=second.contacts.get(), now=now
     )
-    services.reschedule_confirm(
-        incident=second,
-        start=now + timedelta(days=3),
-        time_zone="Asia/Kolkata",
-        duration_minutes=45,
-        format="video",
-        location=s["location"],
-        now=now,
+    confirm(
+        second, start=now + timedelta(days=3), now=now, location=s["location"],
         interviewer=second.contacts.get(),
-    )
+    )  # a video interview of 45 minutes set in Kolkata's time
     services.material_add(incident=second, description=s["material"], now=now)
     services.incident_update(incident=second, thank_you_topic=s["topic"], now=now)
 
-    third = log_incident(
-        person,
-        now=now,
-        company=s["company3"],
-        role=s["role"],
-        contact_name=s["contact"] + " Jr",
-        contact_email="jr@orbanite.example",
-    )
+    third = incident(s["company3"], s["contact"] + " Jr", "jr@orbanite.example")
     services.incident_lessons_record(incident=third, lessons=s["lessons"], now=now)
     services.incident_close(incident=third, outcome="moved_on", now=now)
 

@@ -11,6 +11,7 @@ import time_machine
 from django.urls import reverse
 
 from tests.factories import UserFactory
+from tests.scenarios import attend, confirm
 from tests.web.conftest import NOW, log_incident
 from tracker.celery import app
 from tracker.incidents import services
@@ -41,17 +42,11 @@ def closed_with_contacts(owner, *, company, now, contact_name="Mirela Vostok", c
         subject="Sorry",
         now=now,
     )
-    services.reschedule_confirm(
-        incident=incident,
-        start=now + timedelta(days=2),
-        time_zone="Europe/Berlin",
-        duration_minutes=30,
-        format="video",
-        location="https://meet.example/mirela",
-        interviewer=c,
-        now=now,
-    )
-    services.interview_attended(incident=incident, now=now + timedelta(days=2, hours=1))
+    confirm(
+        incident, start=now + timedelta(days=2), now=now, time_zone="Europe/Berlin",
+        duration_minutes=30, location="https://meet.example/mirela", interviewer=c,
+    )  # a video interview
+    attend(incident, now=now + timedelta(days=2, hours=1))
     services.incident_lessons_record(
         incident=incident, lessons="Check the zone twice.", now=now + timedelta(days=2, hours=2)
     )
