@@ -13,12 +13,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 
+from tracker.signing import BadToken, read_signed
+
+__all__ = ["BadToken", "CoachInvitation", "coach_token", "read_coach_token", "export_token",
+           "read_export_token"]
+
 COACH_SALT = "tracker.privacy.coach"
 EXPORT_SALT = "tracker.privacy.export"
-
-
-class BadToken(Exception):
-    """Not our link, changed, or expired; str() says which, for the reader."""
 
 
 @dataclass(frozen=True)
@@ -32,19 +33,11 @@ def coach_token(access) -> str:
 
 
 def read_coach_token(token: str) -> CoachInvitation:
-    days = settings.PRIVACY_COACH_LINK_DAYS
-    try:
-        data = signing.loads(token, salt=COACH_SALT, max_age=timedelta(days=days))
-    except signing.SignatureExpired as exc:
-        raise BadToken(
-            "This invitation has expired. Ask the person who invited you to send a new one."
-        ) from exc
-    except signing.BadSignature as exc:
-        raise BadToken("This link is not valid. Use the link in the email as it is.") from exc
-    try:
-        return CoachInvitation(access_id=int(data["a"]), email=str(data["e"]))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise BadToken("This link is not valid. Use the link in the email as it is.") from exc
+    return read_signed(
+        token, salt=COACH_SALT, max_age=timedelta(days=settings.PRIVACY_COACH_LINK_DAYS),
+        read=lambda data: CoachInvitation(access_id=int(data["a"]), email=str(data["e"])),
+        expired="This invitation has expired. Ask the person who invited you to send a new one.",
+    )
 
 
 def export_token(export) -> str:
@@ -53,11 +46,9 @@ def export_token(export) -> str:
 
 def read_export_token(token: str) -> tuple[int, int]:
     """(export id, owner id) of a download link still within its hours."""
-    hours = settings.PRIVACY_EXPORT_HOURS
-    try:
-        data = signing.loads(token, salt=EXPORT_SALT, max_age=timedelta(hours=hours))
-        return int(data["x"]), int(data["o"])
-    except signing.SignatureExpired as exc:
-        raise BadToken("This download link has expired. Ask for a new export.") from exc
-    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
-        raise BadToken("This download link is not valid.") from exc
+    return read_signed(
+        token, salt=EXPORT_SALT, max_age=timedelta(hours=settings.PRIVACY_EXPORT_HOURS),
+        read=lambda data: (int(data["x"]), int(data["o"])),
+        invalid="This download link is not valid.",
+        expired="This download link has expired. Ask for a new export.",
+    )

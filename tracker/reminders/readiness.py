@@ -17,18 +17,17 @@ from django.core import signing
 from django.urls import reverse
 
 from tracker.messaging.emails import absolute
+from tracker.signing import INVALID, BadToken, read_signed
 
 READY = "ready"
 RECONFIRMED = "reconfirmed"
 PURPOSES = (READY, RECONFIRMED)
 LABELS = {READY: "I'm ready", RECONFIRMED: "I've re-confirmed with them"}
 _SALT = "tracker.reminders.readiness."
-INVALID = "This link is not valid. Use the link in the email as it is."
 
-
-class BadLink(Exception):
-    """Not one of our links, changed on the way, for another incident, or expired; str() says
-    which, for the person."""
+# Not one of our links, changed on the way, for another purpose, or expired; str() says which,
+# for the person (the page shows INVALID too for a link naming an incident that is gone).
+BadLink = BadToken
 
 
 @dataclass(frozen=True)
@@ -68,17 +67,13 @@ def read_token(purpose: str, token: str, *, now: datetime) -> Claim:
     incident and reschedule: the service refuses it for any other."""
     if purpose not in PURPOSES:
         raise BadLink(INVALID)
-    try:
-        data = signing.loads(token, salt=_SALT + purpose)
-        claim = Claim(
-            purpose=purpose,
-            incident_id=int(data["i"]),
-            reschedule_id=int(data["r"]),
-            version=int(data["v"]),
-            expires_at=datetime.fromtimestamp(int(data["x"]), UTC),
-        )
-    except (signing.BadSignature, TypeError, ValueError, KeyError) as exc:
-        raise BadLink(INVALID) from exc
+    claim = read_signed(token, salt=_SALT + purpose, read=lambda data: Claim(
+        purpose=purpose,
+        incident_id=int(data["i"]),
+        reschedule_id=int(data["r"]),
+        version=int(data["v"]),
+        expires_at=datetime.fromtimestamp(int(data["x"]), UTC),
+    ))
     if now >= claim.expires_at:
         raise BadLink(
             "This link has expired: the interview it was for has started or is over."

@@ -12,20 +12,27 @@ from django.core import signing
 from django.urls import reverse
 
 from tracker.messaging.emails import absolute
+from tracker.signing import BadToken, read_signed
 
 from . import planning
 
+__all__ = ["BadToken", "Stop", "make_token", "read_token", "unsubscribe_url"]
+
 SALT = "tracker.reminders.unsubscribe"
-
-
-class BadToken(Exception):
-    """Not one of our links, or changed on the way."""
 
 
 @dataclass(frozen=True)
 class Stop:
     user_id: int
     kind: str
+
+    @classmethod
+    def from_payload(cls, payload) -> Stop:
+        """The [user id, kind] a token carries; ValueError for a kind one cannot turn off."""
+        user_id, kind = payload
+        if kind not in planning.OPTIONAL_KINDS or not isinstance(user_id, int):
+            raise ValueError("not a reminder kind of one person's")
+        return cls(user_id=user_id, kind=kind)
 
     @property
     def label(self) -> str:
@@ -39,13 +46,7 @@ def make_token(*, user_id: int, kind: str) -> str:
 
 
 def read_token(token: str) -> Stop:
-    try:
-        user_id, kind = signing.loads(token, salt=SALT)
-    except (signing.BadSignature, TypeError, ValueError) as exc:
-        raise BadToken("This link is not valid. Use the link in the email as it is.") from exc
-    if kind not in planning.OPTIONAL_KINDS or not isinstance(user_id, int):
-        raise BadToken("This link is not valid. Use the link in the email as it is.")
-    return Stop(user_id=user_id, kind=kind)
+    return read_signed(token, salt=SALT, read=Stop.from_payload)
 
 
 def unsubscribe_url(*, user_id: int, kind: str) -> str:
