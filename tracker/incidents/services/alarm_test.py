@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db import transaction
-
 from ..models import Incident, Safeguard
 from ..phases import TransitionRefused
 from ..selectors import situation_for
-from .common import event, lock, now_utc
+from .common import event, lock, service
 
 LEAD = timedelta(minutes=10)  # the event starts this long after the click
 ALARM_BEFORE = timedelta(minutes=5)  # its alarm rings this long before the start
@@ -32,10 +30,9 @@ def alarm_at(incident: Incident) -> datetime | None:
     return incident.alarm_test_at - ALARM_BEFORE if incident.alarm_test_at else None
 
 
-@transaction.atomic
+@service
 def alarm_test_start(*, incident: Incident, now: datetime, actor=None) -> Incident:
     """A new throwaway event 10 minutes from now (replacing any earlier test)."""
-    now = now_utc(now)
     lock(incident)
     if not situation_for(incident).is_open:
         raise TransitionRefused("This incident is closed; reopen it to test your alarms.")
@@ -57,11 +54,10 @@ def alarm_test_start(*, incident: Incident, now: datetime, actor=None) -> Incide
     return incident
 
 
-@transaction.atomic
+@service
 def alarm_test_answer(*, incident: Incident, rang: bool, now: datetime, actor=None) -> Incident:
     """The person says whether the test alarm rang. Only after its alarm time; a pass ticks the
     "Alarms on two devices" safeguard."""
-    now = now_utc(now)
     lock(incident)
     if not incident.alarm_test_at:
         raise TransitionRefused("Start “Test my alarms” first.")

@@ -1,15 +1,18 @@
-"""What every incident service shares: the clock handed in, UTC, the incident's lock, field
-validation, the timeline and the phase transition; and `sync`, the call that re-plans the
-incident's reminders inside the write's transaction."""
+"""What every incident service shares: its frame (`service`: one transaction, the clock handed
+in, in UTC), the incident's lock, field validation, the timeline and the phase transition; and
+`sync`, the call that re-plans the incident's reminders inside the write's transaction
+(`record_and_sync`: a write's timeline line, then that call)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone  # is_naive only: services never read the clock
 
 from tracker.reminders import services as reminders
@@ -22,8 +25,23 @@ from ..phases import TransitionRefused
 # PostgreSQL's "lock_not_available": the lock timeout ran out.
 LOCK_NOT_AVAILABLE = "55P03"
 
+F = TypeVar("F", bound=Callable)
+M = TypeVar("M")
+
 # Outreach may be logged a little ahead of the server clock (a phone's clock, a slow form).
 CLOCK_SLACK = timedelta(minutes=5)
+
+
+def service(func: F) -> F:
+    """The frame of an incident service: its body runs in one transaction, with `now` (required,
+    the caller's clock) checked and turned to UTC first."""
+
+    @functools.wraps(func)
+    def run(*args, now: datetime, **kwargs):
+        with transaction.atomic():
+            return func(*args, now=now_utc(now), **kwargs)
+
+    return run
 
 
 def now_utc(now: datetime) -> datetime:
@@ -75,6 +93,13 @@ def clean(obj) -> None:
     obj.full_clean(validate_unique=False, validate_constraints=False)
 
 
+def create(obj: M) -> M:
+    """Insert a new row once its fields are valid."""
+    clean(obj)
+    obj.save()
+    return obj
+
+
 def check_owner(incident: Incident, contact: Contact | None) -> None:
     # Views fetch contacts through the owner-scoped selector; this is the last line of defence.
     if contact is not None and contact.owner_id != incident.owner_id:
@@ -115,13 +140,17 @@ def apply(
         event(incident, at=now, kind="phase", message=message, actor=actor)
 
 
-
 def check_zone(name: str, field: str) -> None:
     if not is_zone(name):
         raise ValidationError({field: f"“{name}” is not a known IANA time zone."})
 
 
-
 def sync(incident: Incident, now: datetime) -> None:
     """Re-plan the incident's reminders from its facts as they now stand (same transaction)."""
     reminders.reminders_sync(incident=incident, now=now)
+
+
+def record_and_sync(incident: Incident, now: datetime, *, kind: str, message: str, actor) -> None:
+    """The end of most writes: their line in the timeline at `now`, then `sync`."""
+    event(incident, at=now, kind=kind, message=message, actor=actor)
+    sync(incident, now)

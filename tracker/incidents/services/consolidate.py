@@ -5,21 +5,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db import transaction
-
 from .. import phases
 from ..models import Incident, PromisedMaterial, Safeguard
 from ..phases import TransitionRefused
 from ..selectors import situation_for
-from .common import clean, event, lock, now_utc, sync
+from .common import create, event, lock, record_and_sync, service
 
 
-@transaction.atomic
-def safeguard_set(
-    *, safeguard: Safeguard, done: bool, actor=None, now: datetime
-) -> Safeguard:
+@service
+def safeguard_set(*, safeguard: Safeguard, done: bool, actor=None, now: datetime) -> Safeguard:
     """Tick or untick one safeguard."""
-    now = now_utc(now)
     incident = safeguard.incident
     lock(incident)
     safeguard.refresh_from_db()
@@ -33,37 +28,34 @@ def safeguard_set(
     safeguard.done_at = now if done else None
     safeguard.save(update_fields=["done_at"])
     verb = "Done" if done else "Undone"
-    event(incident, at=now, kind="safeguard",
-           message=f"{verb}: {safeguard.get_kind_display()}", actor=actor)
-    sync(incident, now)
+    record_and_sync(incident, now, kind="safeguard",
+                    message=f"{verb}: {safeguard.get_kind_display()}", actor=actor)
     return safeguard
 
 
-@transaction.atomic
+@service
 def material_add(
     *, incident: Incident, description: str, due_on: date | None = None, actor=None,
     now: datetime,
 ) -> PromisedMaterial:
     """Something promised to the company (a portfolio link, references, a work sample)."""
-    now = now_utc(now)
     lock(incident)
     phases.require_open(situation_for(incident).facts, "add promised materials")
-    material = PromisedMaterial(incident=incident, description=description, due_on=due_on)
-    clean(material)
-    material.save()
+    material = create(
+        PromisedMaterial(incident=incident, description=description, due_on=due_on)
+    )
     due = f", due {due_on:%d %b %Y}" if due_on else ""
-    event(incident, at=now, kind="material", message=f"Promised: {description}{due}",
-           actor=actor)
-    sync(incident, now)
+    record_and_sync(
+        incident, now, kind="material", message=f"Promised: {description}{due}", actor=actor
+    )
     return material
 
 
-@transaction.atomic
+@service
 def material_resolve(
     *, material: PromisedMaterial, status: str, actor=None, now: datetime
 ) -> PromisedMaterial:
     """Mark a promised item delivered or dropped."""
-    now = now_utc(now)
     if status not in (PromisedMaterial.Status.DELIVERED, PromisedMaterial.Status.DROPPED):
         raise TransitionRefused("Mark it delivered or dropped.")
     incident = material.incident
@@ -75,9 +67,9 @@ def material_resolve(
     material.status = status
     material.resolved_at = now
     material.save(update_fields=["status", "resolved_at"])
-    event(incident, at=now, kind="material",
-           message=f"{material.get_status_display()}: {material.description}", actor=actor)
-    sync(incident, now)
+    record_and_sync(incident, now, kind="material",
+                    message=f"{material.get_status_display()}: {material.description}",
+                    actor=actor)
     return material
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 
 from tracker.zones import format_local
 
@@ -15,10 +14,21 @@ from .. import phases
 from ..models import Contact, Incident, Reschedule, Safeguard
 from ..phases import TransitionRefused
 from ..selectors import situation_for
-from .common import CLOCK_SLACK, apply, check_owner, clean, event, lock, now_utc, sync, utc
+from .common import (
+    CLOCK_SLACK,
+    apply,
+    check_owner,
+    clean,
+    create,
+    lock,
+    record_and_sync,
+    service,
+    sync,
+    utc,
+)
 
 
-@transaction.atomic
+@service
 def incident_log(
     *,
     owner,
@@ -39,48 +49,28 @@ def incident_log(
 ) -> Incident:
     """Log a missed interview: the incident in contain, its safeguards seeded by cause, the
     optional interviewer or recruiter, and the first timeline event."""
-    now = now_utc(now)
     discovered_at = utc(discovered_at, "discovered_at") if discovered_at else now
     if discovered_at > now + CLOCK_SLACK:
         raise TransitionRefused("The miss cannot be discovered in the future.")
-    incident = Incident(
-        owner=owner,
-        company=company,
-        role=role,
-        interview_at=utc(interview_at, "interview_at"),
-        interview_tz=interview_tz,
-        candidate_tz=candidate_tz,
-        format=format,
-        cause=cause,
-        discovered_at=discovered_at,
-        notes=notes,
-    )
-    clean(incident)
-    incident.save()
+    incident = create(Incident(
+        owner=owner, company=company, role=role, format=format, cause=cause, notes=notes,
+        interview_at=utc(interview_at, "interview_at"), interview_tz=interview_tz,
+        candidate_tz=candidate_tz, discovered_at=discovered_at,
+    ))
     if contact_name:
-        contact = Contact(
-            owner=owner,
-            name=contact_name,
-            role=contact_role,
-            email=contact_email,
-            phone=contact_phone,
-            time_zone=interview_tz,
-        )
-        clean(contact)
-        contact.save()
+        contact = create(Contact(
+            owner=owner, name=contact_name, role=contact_role, email=contact_email,
+            phone=contact_phone, time_zone=interview_tz,
+        ))
         incident.contacts.add(contact)
     Safeguard.objects.bulk_create(
         Safeguard(incident=incident, kind=kind, position=i)
         for i, kind in enumerate(phases.safeguards_for(cause=cause, format=format))
     )
-    event(
-        incident,
-        at=now,
-        kind="logged",
+    record_and_sync(
+        incident, now, kind="logged", actor=owner,
         message=f"Logged the missed interview of {format_local(interview_at, interview_tz)}",
-        actor=owner,
     )
-    sync(incident, now)
     return incident
 
 
@@ -90,12 +80,9 @@ _UPDATABLE = frozenset(
 )
 
 
-@transaction.atomic
-def incident_update(
-    *, incident: Incident, actor=None, now: datetime, **fields
-) -> Incident:
+@service
+def incident_update(*, incident: Incident, actor=None, now: datetime, **fields) -> Incident:
     """Edit the incident's descriptive facts (company, role, zones, cause, notes, ...)."""
-    now = now_utc(now)
     unknown = set(fields) - _UPDATABLE
     if unknown:
         raise ValueError(f"incident_update cannot change {sorted(unknown)}")
@@ -110,18 +97,17 @@ def incident_update(
         setattr(incident, f, fields[f])
     clean(incident)
     incident.save(update_fields=[*changed, "updated_at"])
-    event(incident, at=now, kind="edited", message=f"Edited: {', '.join(changed)}", actor=actor)
-    sync(incident, now)
+    record_and_sync(incident, now, kind="edited", message=f"Edited: {', '.join(changed)}",
+                    actor=actor)
     return incident
 
 
-@transaction.atomic
+@service
 def contact_save(
     *, owner, contact: Contact | None = None, incident: Incident | None = None,
     now: datetime, **fields,
 ) -> Contact:
     """Create a contact (linked to `incident` if given) or update `contact`."""
-    now = now_utc(now)
     if contact is None:
         contact = Contact(owner=owner)
         created = True
@@ -138,33 +124,27 @@ def contact_save(
         check_owner(incident, contact)
         incident.contacts.add(contact)
         verb = "Added" if created else "Updated"
-        event(incident, at=now, kind="contact", message=f"{verb} contact {contact}", actor=owner)
-        sync(incident, now)
+        record_and_sync(incident, now, kind="contact", message=f"{verb} contact {contact}",
+                        actor=owner)
     return contact
 
 
-
-@transaction.atomic
+@service
 def incident_lessons_record(
     *, incident: Incident, lessons: str, actor=None, now: datetime
 ) -> Incident:
     """What happened, why, and what is in place now (allowed after closing too)."""
-    now = now_utc(now)
     lock(incident)
     incident.lessons = lessons
     clean(incident)
     incident.save(update_fields=["lessons", "updated_at"])
-    event(incident, at=now, kind="lessons", message="Recorded the lessons", actor=actor)
-    sync(incident, now)
+    record_and_sync(incident, now, kind="lessons", message="Recorded the lessons", actor=actor)
     return incident
 
 
-@transaction.atomic
-def incident_close(
-    *, incident: Incident, outcome: str, actor=None, now: datetime
-) -> Incident:
+@service
+def incident_close(*, incident: Incident, outcome: str, actor=None, now: datetime) -> Incident:
     """Close with an outcome; `phases.close_blockers` says what is still missing."""
-    now = now_utc(now)
     lock(incident)
     situation = situation_for(incident)
     transition = phases.on_close(situation.facts, outcome=outcome)
@@ -179,17 +159,15 @@ def incident_close(
     return incident
 
 
-@transaction.atomic
+@service
 def incident_reopen(*, incident: Incident, actor=None, now: datetime) -> Incident:
     """Reopen a closed incident in the phase its facts put it in; the record stays."""
-    now = now_utc(now)
     lock(incident)
     transition = phases.on_reopen(situation_for(incident).facts)
     incident.phase = transition.phase
     incident.outcome = ""
     incident.closed_at = None
     incident.save(update_fields=["phase", "outcome", "closed_at", "updated_at"])
-    event(incident, at=now, kind="phase",
-           message=f"Reopened in {incident.get_phase_display()}", actor=actor)
-    sync(incident, now)
+    record_and_sync(incident, now, kind="phase",
+                    message=f"Reopened in {incident.get_phase_display()}", actor=actor)
     return incident

@@ -6,16 +6,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
-
 from .. import phases
 from ..models import Contact, Incident, Outreach, Reschedule
 from ..phases import TransitionRefused
 from ..selectors import situation_for
-from .common import CLOCK_SLACK, apply, check_owner, clean, event, lock, now_utc, sync, utc
+from .common import CLOCK_SLACK, apply, check_owner, create, event, lock, service, sync, utc
 
 
-@transaction.atomic
+@service
 def outreach_record(
     *,
     incident: Incident,
@@ -33,7 +31,6 @@ def outreach_record(
     sent, a call that got through) ends the first hour and moves contain to correct; a
     follow-up marks the unanswered request followed up; a thank-you note marks the thank-you
     sent."""
-    now = now_utc(now)
     occurred_at = utc(occurred_at, "occurred_at") if occurred_at else now
     lock(incident)
     check_owner(incident, contact)
@@ -45,18 +42,10 @@ def outreach_record(
     transition = phases.on_outreach(
         situation.facts, channel=channel, purpose=purpose, result=result
     )
-    outreach = Outreach(
-        incident=incident,
-        contact=contact,
-        channel=channel,
-        purpose=purpose,
-        result=result,
-        subject=subject,
-        text=text,
-        occurred_at=occurred_at,
-    )
-    clean(outreach)
-    outreach.save()
+    outreach = create(Outreach(
+        incident=incident, contact=contact, occurred_at=occurred_at,
+        channel=channel, purpose=purpose, result=result, subject=subject, text=text,
+    ))
     update = []
     # The earliest apology that reached them counts, even when an earlier call is logged
     # after a later email.

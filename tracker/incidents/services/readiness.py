@@ -9,12 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
-
 from ..models import Incident, Safeguard
 from ..phases import TransitionRefused
 from ..selectors import situation_for
-from .common import event, lock, now_utc, sync
+from .common import event, lock, service, sync
 
 READY, RECONFIRMED = "ready", "reconfirmed"
 MESSAGES = {
@@ -30,7 +28,7 @@ class Recorded:
     already: bool  # recorded before this click
 
 
-@transaction.atomic
+@service
 def interview_readiness_record(
     *,
     incident: Incident,
@@ -44,7 +42,6 @@ def interview_readiness_record(
     that time is no longer the confirmed one (moved, called off, the incident closed)."""
     if what not in MESSAGES:
         raise ValueError(f"unknown readiness {what!r}")
-    now = now_utc(now)
     lock(incident)
     situation = situation_for(incident)
     interview = situation.interview

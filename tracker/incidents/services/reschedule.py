@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from tracker.zones import format_local
 
@@ -22,7 +21,18 @@ from .. import phases
 from ..models import Contact, Incident, ProposedSlot, Reschedule
 from ..phases import TransitionRefused
 from ..selectors import situation_for
-from .common import apply, check_owner, check_zone, clean, event, lock, now_utc, sync, utc
+from .common import (
+    apply,
+    check_owner,
+    check_zone,
+    clean,
+    event,
+    lock,
+    record_and_sync,
+    service,
+    sync,
+    utc,
+)
 from .consolidate import safeguards_reopen_for_new_time
 
 # What a calendar shows of the interview, besides its start: a change to any of these is a
@@ -41,7 +51,7 @@ def _calendar_change(incident: Incident, reschedule: Reschedule, change: str, no
     reschedule.last_change_at = now
 
 
-@transaction.atomic
+@service
 def reschedule_request(
     *,
     incident: Incident,
@@ -51,7 +61,6 @@ def reschedule_request(
 ) -> Reschedule:
     """Record a request for a new time with two or three proposed slots (instant, zone). It
     replaces an earlier unconfirmed request."""
-    now = now_utc(now)
     slots = sorted((utc(start, "slot"), tz) for start, tz in slots)
     for _, tz in slots:
         check_zone(tz, "slots")
@@ -70,18 +79,14 @@ def reschedule_request(
         ProposedSlot(reschedule=reschedule, start=start, time_zone=tz, position=i)
         for i, (start, tz) in enumerate(slots)
     )
-    event(
-        incident,
-        at=now,
-        kind="reschedule",
+    record_and_sync(
+        incident, now, kind="reschedule", actor=actor,
         message="Proposed " + "; ".join(format_local(s, tz) for s, tz in slots),
-        actor=actor,
     )
-    sync(incident, now)
     return reschedule
 
 
-@transaction.atomic
+@service
 def reschedule_reply(
     *,
     reschedule: Reschedule,
@@ -92,7 +97,6 @@ def reschedule_reply(
 ) -> Reschedule:
     """Their reply: accepted (with the slot), declined (closes the incident) or no response
     (closes it, only after one follow-up)."""
-    now = now_utc(now)
     incident = reschedule.incident
     lock(incident)
     reschedule.refresh_from_db()
@@ -115,7 +119,7 @@ def reschedule_reply(
     return reschedule
 
 
-@transaction.atomic
+@service
 def reschedule_confirm(
     *,
     incident: Incident,
@@ -130,7 +134,6 @@ def reschedule_confirm(
 ) -> Reschedule:
     """Confirm (or move) the rescheduled interview. A changed start bumps the version, which
     makes the reminders planned for the old time stale; the same start keeps it."""
-    now = now_utc(now)
     start = utc(start, "start")
     check_zone(time_zone, "time_zone")
     lock(incident)
@@ -195,13 +198,10 @@ def reschedule_confirm(
     return reschedule
 
 
-@transaction.atomic
-def reschedule_cancel(
-    *, reschedule: Reschedule, actor=None, now: datetime
-) -> Reschedule:
+@service
+def reschedule_cancel(*, reschedule: Reschedule, actor=None, now: datetime) -> Reschedule:
     """The request or confirmed interview is off (withdrawn, called off, to be rearranged);
     its reminders go. Cancelling twice changes nothing."""
-    now = now_utc(now)
     incident = reschedule.incident
     lock(incident)
     reschedule.refresh_from_db()
@@ -218,17 +218,13 @@ def reschedule_cancel(
         fields += ["sequence", "last_change", "last_change_at"]
     reschedule.save(update_fields=fields)
     what = "rescheduled interview" if reschedule.confirmed_at else "reschedule request"
-    event(incident, at=now, kind="cancel", message=f"Called off the {what}", actor=actor)
-    sync(incident, now)
+    record_and_sync(incident, now, kind="cancel", message=f"Called off the {what}", actor=actor)
     return reschedule
 
 
-@transaction.atomic
-def interview_attended(
-    *, incident: Incident, actor=None, now: datetime
-) -> Reschedule:
+@service
+def interview_attended(*, incident: Incident, actor=None, now: datetime) -> Reschedule:
     """The rescheduled interview took place: consolidate."""
-    now = now_utc(now)
     lock(incident)
     situation = situation_for(incident)
     transition = phases.on_attended(situation.facts, now=now)
