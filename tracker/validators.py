@@ -101,29 +101,32 @@ def validate_multiline_text(value: str) -> None:
 
 
 @deconstructible
-class OneLineText:
-    """`validate_one_line_text` as a model field validator (a class, so migrations name it)."""
+class _TextValidator:
+    """`_check_text` as a model field validator (a class, so migrations name it: each kind is a
+    subclass of its own name, equal to any other of the same kind)."""
+
+    one_line: bool
 
     def __call__(self, value):
-        validate_one_line_text(value)
+        _check_text(value, one_line=self.one_line)
 
     def __eq__(self, other):
-        return isinstance(other, OneLineText)
+        return type(other) is type(self)
 
     def __hash__(self):
-        return hash(OneLineText)
+        return hash(type(self))
 
 
-@deconstructible
-class MultilineText:
-    def __call__(self, value):
-        validate_multiline_text(value)
+class OneLineText(_TextValidator):
+    """`validate_one_line_text` as a model field validator."""
 
-    def __eq__(self, other):
-        return isinstance(other, MultilineText)
+    one_line = True
 
-    def __hash__(self):
-        return hash(MultilineText)
+
+class MultilineText(_TextValidator):
+    """`validate_multiline_text` as a model field validator."""
+
+    one_line = False
 
 
 one_line_text = OneLineText()
