@@ -41,20 +41,15 @@ CLOSED_IN_CONTAIN = Facts(phase=CLOSED, outcome=MOVED_ON)
 
 
 # Every channel and result: does the apology reach them, ending the first hour?
-FIRST_HOUR_TABLE = [
-    ("email", "sent", True),
-    ("email", "replied", True),
-    ("call", "reached", True),
-    ("call", "replied", True),
-    ("call", "no_answer", False),
-    ("call", "voicemail", False),
-    ("voicemail", "voicemail", False),
-    ("voicemail", "sent", False),
-    ("voicemail", "no_answer", False),
-    ("email", "no_answer", False),
-    ("message", "sent", False),
-    ("message", "replied", False),
-    ("message", "reached", False),
+REACH_THEM = [("email", "sent"), ("email", "replied"), ("call", "reached"), ("call", "replied")]
+DO_NOT_REACH = [
+    ("call", "no_answer"), ("call", "voicemail"),
+    ("voicemail", "voicemail"), ("voicemail", "sent"), ("voicemail", "no_answer"),
+    ("email", "no_answer"),
+    ("message", "sent"), ("message", "replied"), ("message", "reached"),
+]
+FIRST_HOUR_TABLE = [(*pair, True) for pair in REACH_THEM] + [
+    (*pair, False) for pair in DO_NOT_REACH
 ]
 
 
