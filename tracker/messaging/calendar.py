@@ -15,6 +15,7 @@ the same event with STATUS:CANCELLED, no alarms, under METHOD:CANCEL.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -104,6 +105,74 @@ def _mailto(address: str, name: str = "", **params) -> vCalAddress:
     return who
 
 
+def _alarm(before: timedelta, text: str) -> Alarm:
+    """A display alarm a fixed length of time before the start."""
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", text)
+    alarm.add("trigger", _Before(-before))
+    return alarm
+
+
+def alarms(start: datetime, now: datetime) -> list[Alarm]:
+    """The alarms still ahead of `now`, each a fixed length of time before the start."""
+    return [_alarm(before, text) for before, text in ALARMS if _utc(start) - before > _utc(now)]
+
+
+def _event(
+    *, uid: str, sequence: int, summary: str, description: str, start: datetime, end: datetime,
+    stamp: datetime, status: str, transp: str, alarms: Iterable[Alarm] = (),
+) -> Event:
+    """An event with the properties every one of ours carries (the caller adds the others):
+    the summary and description as typed text, the times in UTC."""
+    event = Event()
+    event.add("uid", uid)
+    event.add("sequence", sequence)
+    event.add("summary", _text(summary))
+    event.add("description", _text(description))
+    event.add("dtstart", _utc(start))
+    event.add("dtend", _utc(end))
+    event.add("dtstamp", _utc(stamp))
+    event.add("status", status)
+    event.add("transp", transp)
+    for alarm in alarms:
+        event.add_component(alarm)
+    return event
+
+
+def _interview_event(
+    reschedule, *, incident, person_tz: str, stamp: datetime, cancelled: bool, more: list[str]
+) -> Event:
+    """The interview held by `reschedule` as the emailed copy and the feed's copy both show it:
+    its times in both zones and then the `more` lines in the description, the one UID of the
+    incident and its SEQUENCE, and (unless it is off) the alarms still ahead of `stamp`."""
+    zone = reschedule.time_zone or incident.interview_tz
+    lines = ["This interview was called off." if cancelled else "Your rescheduled interview."]
+    lines += [f"Time: {z}" for z in in_zones(_utc(reschedule.start), person_tz, zone)]
+    lines.append(f"Agreed in {zone}.")
+    summary = f"Interview: {incident.role} at {incident.company}"
+    return _event(
+        uid=uid_for(incident), sequence=int(reschedule.sequence),
+        summary=("Called off: " if cancelled else "") + summary,
+        description="\n".join(lines + more),
+        start=reschedule.start, end=reschedule.end, stamp=stamp,
+        status="CANCELLED" if cancelled else "CONFIRMED",
+        transp="TRANSPARENT" if cancelled else "OPAQUE",
+        alarms=() if cancelled else alarms(reschedule.start, stamp),
+    )
+
+
+def _calendar(components: Iterable[Event], *properties: tuple) -> bytes:
+    """A VCALENDAR of ours holding `components`: PRODID, VERSION and CALSCALE, then each of
+    `properties` as (name, value) or (name, value, parameters)."""
+    cal = Calendar()
+    for prop in (("prodid", PRODID), ("version", "2.0"), ("calscale", "GREGORIAN"), *properties):
+        cal.add(*prop)
+    for component in components:
+        cal.add_component(component)
+    return cal.to_ical()
+
+
 def interview_ics(
     reschedule,
     *,
@@ -121,33 +190,21 @@ def interview_ics(
     a call-off; a REQUEST or CANCEL names `organizer` and `attendee` as (name, address), as
     iTIP asks."""
     cancelled = reschedule.cancelled_at is not None or method == CANCEL
-    zone = reschedule.time_zone or incident.interview_tz
     location = reschedule.location.strip()
-    start, end = _utc(reschedule.start), _utc(reschedule.end)
-
-    lines = ["This interview was called off." if cancelled else "Your rescheduled interview."]
-    lines += [f"Time: {z}" for z in in_zones(start, person_tz, zone)]
-    lines.append(f"Agreed in {zone}.")
+    more = []
     if reschedule.interviewer_id:
-        lines.append(f"Interviewer: {reschedule.interviewer.name}")
+        more.append(f"Interviewer: {reschedule.interviewer.name}")
     if location:
-        lines.append(f"Link or place: {location}")
+        more.append(f"Link or place: {location}")
     if not cancelled:
-        lines.append("Join 10–15 minutes early.")
+        more.append("Join 10–15 minutes early.")
 
-    event = Event()
-    summary = f"Interview: {incident.role} at {incident.company}"
-    event.add("summary", _text(("Called off: " if cancelled else "") + summary))
-    event.add("dtstart", start)
-    event.add("dtend", end)
-    event.add("dtstamp", _utc(now))
-    event.add("uid", uid_for(incident))
-    event.add("sequence", int(reschedule.sequence))
-    event.add("description", _text("\n".join(lines)))
+    event = _interview_event(
+        reschedule, incident=incident, person_tz=person_tz, stamp=now, cancelled=cancelled,
+        more=more,
+    )
     if location:
         event.add("location", _text(location))
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
     if _is_url(location):
         event.add("url", location)
     if method in (REQUEST, CANCEL) and organizer and attendee:
@@ -156,32 +213,11 @@ def interview_ics(
             attendee[1], attendee[0], role="REQ-PARTICIPANT", partstat="ACCEPTED",
             rsvp="FALSE",
         ))
-    if not cancelled:
-        for alarm in alarms(start, now):
-            event.add_component(alarm)
-
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", CANCEL if cancelled else method)
-    cal.add("x-wr-timezone", zone)
-    cal.add_component(event)
-    return cal.to_ical()
-
-
-def alarms(start: datetime, now: datetime) -> list[Alarm]:
-    """The alarms still ahead of `now`, each a fixed length of time before the start."""
-    out = []
-    for before, text in ALARMS:
-        if _utc(start) - before <= _utc(now):
-            continue
-        alarm = Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("description", text)
-        alarm.add("trigger", _Before(-before))
-        out.append(alarm)
-    return out
+    return _calendar(
+        [event],
+        ("method", CANCEL if cancelled else method),
+        ("x-wr-timezone", reschedule.time_zone or incident.interview_tz),
+    )
 
 
 # --- Issue 15: the person's live calendar feed ------------------------------------------------
@@ -204,46 +240,25 @@ def feed_event(
 ) -> Event:
     """`closed`: the incident was closed with this interview still ahead and not attended: the
     event is off (cancelled, no alarms) though nobody called it off."""
-    cancelled = reschedule.cancelled_at is not None or closed
-    zone = reschedule.time_zone or incident.interview_tz
-    start, end = _utc(reschedule.start), _utc(reschedule.end)
-    lines = ["This interview was called off." if cancelled else "Your rescheduled interview."]
-    lines += [f"Time: {z}" for z in in_zones(start, person_tz, zone)]
-    lines.append(f"Agreed in {zone}.")
-    if interviewer:
-        lines.append(f"Interviewer: {interviewer}")
+    more = [f"Interviewer: {interviewer}"] if interviewer else []
     if details_url:
-        lines.append(f"Details (log in): {details_url}")
-    event = Event()
-    summary = f"Interview: {incident.role} at {incident.company}"
-    event.add("summary", _text(("Called off: " if cancelled else "") + summary))
-    event.add("dtstart", start)
-    event.add("dtend", end)
-    event.add("dtstamp", _utc(stamp))
+        more.append(f"Details (log in): {details_url}")
+    event = _interview_event(
+        reschedule, incident=incident, person_tz=person_tz, stamp=stamp,
+        cancelled=reschedule.cancelled_at is not None or closed, more=more,
+    )
     event.add("last-modified", _utc(stamp))
-    event.add("uid", uid_for(incident))
-    event.add("sequence", int(reschedule.sequence))
-    event.add("description", _text("\n".join(lines)))
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
     event.add("class", "PRIVATE")
-    if not cancelled:
-        for alarm in alarms(start, stamp):
-            event.add_component(alarm)
     return event
 
 
 def feed_calendar(events, *, name: str = FEED_NAME) -> bytes:
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", _text(name))
-    cal.add("x-published-ttl", FEED_REFRESH)
-    cal.add("refresh-interval", vDuration(timedelta(minutes=15)), parameters={"VALUE": "DURATION"})
-    for event in events:
-        cal.add_component(event)
-    return cal.to_ical()
+    return _calendar(
+        events,
+        ("x-wr-calname", _text(name)),
+        ("x-published-ttl", FEED_REFRESH),
+        ("refresh-interval", vDuration(timedelta(minutes=15)), {"VALUE": "DURATION"}),
+    )
 
 
 # --- Issue 15: the alarm self-test ------------------------------------------------------------
@@ -252,34 +267,18 @@ def feed_calendar(events, *, name: str = FEED_NAME) -> bytes:
 def alarm_test_event(*, uid: str, start: datetime, alarm_before: timedelta, stamp: datetime
                      ) -> Event:
     """A throwaway event with one alarm, to check that the person's calendar really rings."""
-    event = Event()
-    event.add("summary", _text("Alarm test (interview recovery tracker): delete me"))
-    event.add("dtstart", _utc(start))
-    event.add("dtend", _utc(start) + timedelta(minutes=10))
-    event.add("dtstamp", _utc(stamp))
-    event.add("uid", uid)
-    event.add("sequence", 0)
-    event.add("description", _text(
-        "A test of your alarms: this event's alarm should ring "
+    event = _event(
+        uid=uid, sequence=0, summary="Alarm test (interview recovery tracker): delete me",
+        description="A test of your alarms: this event's alarm should ring "
         f"{int(alarm_before.total_seconds() // 60)} minutes before it starts. Then tell the "
-        "tracker whether it rang."
-    ))
-    event.add("status", "CONFIRMED")
-    event.add("transp", "TRANSPARENT")
+        "tracker whether it rang.",
+        start=start, end=_utc(start) + timedelta(minutes=10), stamp=stamp,
+        status="CONFIRMED", transp="TRANSPARENT",
+        alarms=[_alarm(alarm_before, "Alarm test: did this ring? Tell the tracker.")],
+    )
     event.add("class", "PRIVATE")
-    alarm = Alarm()
-    alarm.add("action", "DISPLAY")
-    alarm.add("description", "Alarm test: did this ring? Tell the tracker.")
-    alarm.add("trigger", _Before(-alarm_before))
-    event.add_component(alarm)
     return event
 
 
 def single_event_ics(event: Event) -> bytes:
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", PUBLISH)
-    cal.add_component(event)
-    return cal.to_ical()
+    return _calendar([event], ("method", PUBLISH))
