@@ -25,6 +25,27 @@ STAFF_ACTIONS = {
 REASON_MAX = 300
 
 
+def _staff_action(name: str, description: str, **how):
+    """The admin action `name` (one of STAFF_ACTIONS): `ReminderAdmin._act` with `how`, the
+    question and button of its confirmation page, the service it runs, the verb it logs and
+    `report`, which turns what the service returned into (level, message) pairs."""
+
+    @admin.action(description=description, permissions=["act"])
+    def action(modeladmin, request, queryset):
+        return modeladmin._act(request, queryset, name=name, **how)
+
+    action.__name__ = name
+    return action
+
+
+def _retried(done):
+    requeued, too_late = done
+    yield messages.INFO, f"{len(requeued)} failed reminder(s) queued again."
+    if too_late:
+        yield messages.WARNING, (f"{too_late} reminder(s) are past their expiry and stay failed: "
+                                 "a late reminder would mislead.")
+
+
 @admin.register(Reminder)
 class ReminderAdmin(admin.ModelAdmin):
     list_display = (
@@ -115,60 +136,35 @@ class ReminderAdmin(admin.ModelAdmin):
                 single_object=len(rows) == 1,
             )
 
-    def _with_reason(self, request, queryset, *, action, question, button, service, logged):
-        """A staff action: ask why (the confirmation page, returned as `page`), then run the
-        service and log each row it changed. Returns (page, what the service returned)."""
+    def _act(self, request, queryset, *, name, question, button, service, logged, report):
+        """A staff action: ask why (returning the confirmation page while there is no reason),
+        then run the service, log each row it changed and tell the user what happened."""
         reason, page = self._reason_or_ask(
-            request, queryset, action=action, question=question, button=button
+            request, queryset, action=name, question=question, button=button
         )
         if page is not None:
-            return page, None
+            return page
         done = service(reminders=queryset, actor=request.user, reason=reason, now=timezone.now())
         self._log(request, done[0] if isinstance(done, tuple) else done, logged, reason)
-        return None, done
+        for level, text in report(done):
+            self.message_user(request, text, level=level)
+        return None
 
-    @admin.action(description="Retry the selected failed reminders", permissions=["act"])
-    def retry_failed(self, request, queryset):
-        page, done = self._with_reason(
-            request, queryset, action="retry_failed",
-            question="Queue these failed reminders again?", button="Retry them",
-            service=staff.reminders_staff_retry, logged="Queued again by staff",
-        )
-        if page is None:
-            requeued, too_late = done
-            self.message_user(request, f"{len(requeued)} failed reminder(s) queued again.")
-            if too_late:
-                self.message_user(
-                    request,
-                    f"{too_late} reminder(s) are past their expiry and stay failed: "
-                    "a late reminder would mislead.",
-                    level=messages.WARNING,
-                )
-        return page
-
-    @admin.action(description="Cancel the selected pending reminders", permissions=["act"])
-    def cancel_pending(self, request, queryset):
-        page, rows = self._with_reason(
-            request, queryset, action="cancel_pending",
-            question="Cancel these pending reminders?", button="Cancel them",
-            service=staff.reminders_staff_cancel, logged="Cancelled by staff",
-        )
-        if page is None:
-            self.message_user(request, f"{len(rows)} pending reminder(s) cancelled.")
-        return page
-
-    @admin.action(description="Restore the selected reminders cancelled by staff",
-                  permissions=["act"])
-    def restore_cancelled(self, request, queryset):
-        page, rows = self._with_reason(
-            request, queryset, action="restore_cancelled",
-            question="Restore these reminders cancelled by staff?", button="Restore them",
-            service=staff.reminders_staff_restore, logged="Restored by staff",
-        )
-        if page is None:
-            self.message_user(
-                request,
-                f"{len(rows)} reminder(s) restored. Those no longer needed or already past "
-                "stay cancelled.",
-            )
-        return page
+    retry_failed = _staff_action(
+        "retry_failed", "Retry the selected failed reminders",
+        question="Queue these failed reminders again?", button="Retry them",
+        service=staff.reminders_staff_retry, logged="Queued again by staff", report=_retried,
+    )
+    cancel_pending = _staff_action(
+        "cancel_pending", "Cancel the selected pending reminders",
+        question="Cancel these pending reminders?", button="Cancel them",
+        service=staff.reminders_staff_cancel, logged="Cancelled by staff",
+        report=lambda rows: [(messages.INFO, f"{len(rows)} pending reminder(s) cancelled.")],
+    )
+    restore_cancelled = _staff_action(
+        "restore_cancelled", "Restore the selected reminders cancelled by staff",
+        question="Restore these reminders cancelled by staff?", button="Restore them",
+        service=staff.reminders_staff_restore, logged="Restored by staff",
+        report=lambda rows: [(messages.INFO, f"{len(rows)} reminder(s) restored. Those no longer "
+                              "needed or already past stay cancelled.")],
+    )
