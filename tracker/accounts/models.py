@@ -4,7 +4,8 @@ state of their accountability partner's consent."""
 from django.conf import settings
 from django.db import models
 
-from tracker.validators import one_line_text, validate_zone
+from tracker.fields import zone_field
+from tracker.validators import one_line_text
 
 
 class Profile(models.Model):
@@ -21,7 +22,7 @@ class Profile(models.Model):
     )
     full_name = models.CharField(max_length=120, blank=True, validators=[one_line_text])
     phone = models.CharField(max_length=40, blank=True, validators=[one_line_text])
-    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_zone])
+    time_zone = zone_field(default="UTC")
     partner_email = models.EmailField(
         "accountability partner's email",
         blank=True,

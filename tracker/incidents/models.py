@@ -7,27 +7,23 @@ Instants are stored in UTC next to the IANA zone they were agreed in.
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 
+from tracker.fields import long_text, text_choices, zone_field
+
 # Text validators (issue 12): no bidi overrides, invisible-only values, U+FFFD or separators.
-from tracker.validators import multiline_text, one_line_text, validate_zone
+from tracker.validators import one_line_text
 
 from . import phases
 
 
 class Contact(models.Model):
-    class Role(models.TextChoices):
-        INTERVIEWER = "interviewer", "Interviewer"
-        RECRUITER = "recruiter", "Recruiter"
-        HR = "hr", "HR"
-        COORDINATOR = "coordinator", "Scheduling coordinator"
-
-    class Channel(models.TextChoices):
-        PHONE = "phone", "Phone"
-        EMAIL = "email", "Email"
-        ANY = "any", "No preference"
+    Role = text_choices("Role", {
+        "interviewer": "Interviewer", "recruiter": "Recruiter", "hr": "HR",
+        "coordinator": "Scheduling coordinator",
+    })
+    Channel = text_choices("Channel", {"phone": "Phone", "email": "Email", "any": "No preference"})
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contacts"
@@ -36,7 +32,7 @@ class Contact(models.Model):
     role = models.CharField(max_length=20, choices=Role, default=Role.INTERVIEWER)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True, validators=[one_line_text])
-    time_zone = models.CharField(max_length=64, blank=True, validators=[validate_zone])
+    time_zone = zone_field(blank=True)
     preferred_channel = models.CharField(max_length=10, choices=Channel, default=Channel.ANY)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -49,27 +45,14 @@ class Contact(models.Model):
 
 class Incident(models.Model):
     # The phases and outcomes are owned by the rules (phases.py); the choices derive from them.
-    Phase = models.TextChoices(
-        "Phase", [(value.upper(), (value, label)) for value, label, _ in phases.PHASE_CHOICES]
-    )
-
-    class Cause(models.TextChoices):
-        PERSONAL = "personal", "Overslept or personal error"
-        TRANSIT = "transit", "Transit or travel delay"
-        TECHNICAL = "technical", "Technical failure"
-        EMERGENCY = "emergency", "Emergency or medical"
-        TIMEZONE = "timezone", "Time-zone error"
-        CALENDAR = "calendar", "Calendar error"
-        OTHER = "other", "Other"
-
-    class Format(models.TextChoices):
-        PHONE = "phone", "Phone"
-        VIDEO = "video", "Video"
-        ONSITE = "onsite", "On site"
-
-    Outcome = models.TextChoices(
-        "Outcome", [(value.upper(), (value, label)) for value, label in phases.OUTCOME_CHOICES]
-    )
+    Phase = text_choices("Phase", ((value, label) for value, label, _ in phases.PHASE_CHOICES))
+    Outcome = text_choices("Outcome", phases.OUTCOME_CHOICES)
+    Cause = text_choices("Cause", {
+        "personal": "Overslept or personal error", "transit": "Transit or travel delay",
+        "technical": "Technical failure", "emergency": "Emergency or medical",
+        "timezone": "Time-zone error", "calendar": "Calendar error", "other": "Other",
+    })
+    Format = text_choices("Format", {"phone": "Phone", "video": "Video", "onsite": "On site"})
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="incidents"
@@ -77,8 +60,8 @@ class Incident(models.Model):
     company = models.CharField(max_length=120, validators=[one_line_text])
     role = models.CharField(max_length=120, validators=[one_line_text])
     interview_at = models.DateTimeField(help_text="When the missed interview was (UTC).")
-    interview_tz = models.CharField(max_length=64, validators=[validate_zone])
-    candidate_tz = models.CharField(max_length=64, validators=[validate_zone])
+    interview_tz = zone_field()
+    candidate_tz = zone_field()
     format = models.CharField(max_length=10, choices=Format, default=Format.VIDEO)
     cause = models.CharField(max_length=12, choices=Cause)
     discovered_at = models.DateTimeField()
@@ -89,13 +72,8 @@ class Incident(models.Model):
     thank_you_sent_at = models.DateTimeField(null=True, blank=True)
     thank_you_topic = models.CharField(max_length=200, blank=True, validators=[one_line_text])
     closed_at = models.DateTimeField(null=True, blank=True)
-    # A TextField's max_length only sizes the form widget; the validator makes it a rule.
-    notes = models.TextField(
-        max_length=5000, blank=True, validators=[MaxLengthValidator(5000), multiline_text]
-    )
-    lessons = models.TextField(
-        max_length=5000, blank=True, validators=[MaxLengthValidator(5000), multiline_text]
-    )
+    notes = long_text(5000, blank=True)
+    lessons = long_text(5000, blank=True)
     contacts = models.ManyToManyField(Contact, related_name="incidents", blank=True)
     # The calendar SEQUENCE of the incident's interview (one calendar identity, one UID, per
     # incident): bumped by the reschedule services on every significant change (confirmed,
@@ -185,27 +163,18 @@ class Incident(models.Model):
 
 
 class Outreach(models.Model):
-    class Channel(models.TextChoices):
-        CALL = "call", "Phone call"
-        VOICEMAIL = "voicemail", "Voicemail"
-        EMAIL = "email", "Email"
-        MESSAGE = "message", "Message"
-
-    class Result(models.TextChoices):
-        REACHED = "reached", "Reached"
-        VOICEMAIL = "voicemail", "Left voicemail"
-        NO_ANSWER = "no_answer", "No answer"
-        SENT = "sent", "Sent"
-        REPLIED = "replied", "Replied"
-
-    class Purpose(models.TextChoices):
-        APOLOGY = "apology", "Apology"
-        RESCHEDULE = "reschedule", "Reschedule request"
-        FOLLOW_UP = "follow_up", "Follow-up"
-        CONFIRMATION = "confirmation", "Confirmation"
-        THANK_YOU = "thank_you", "Thank-you note"
-        MATERIALS = "materials", "Promised materials"
-        OTHER = "other", "Other"
+    Channel = text_choices("Channel", {
+        "call": "Phone call", "voicemail": "Voicemail", "email": "Email", "message": "Message",
+    })
+    Result = text_choices("Result", {
+        "reached": "Reached", "voicemail": "Left voicemail", "no_answer": "No answer",
+        "sent": "Sent", "replied": "Replied",
+    })
+    Purpose = text_choices("Purpose", {
+        "apology": "Apology", "reschedule": "Reschedule request", "follow_up": "Follow-up",
+        "confirmation": "Confirmation", "thank_you": "Thank-you note",
+        "materials": "Promised materials", "other": "Other",
+    })
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="outreach")
     contact = models.ForeignKey(
@@ -215,9 +184,7 @@ class Outreach(models.Model):
     purpose = models.CharField(max_length=12, choices=Purpose, default=Purpose.APOLOGY)
     occurred_at = models.DateTimeField()
     subject = models.CharField(max_length=200, blank=True, validators=[one_line_text])
-    text = models.TextField(
-        max_length=10000, blank=True, validators=[MaxLengthValidator(10000), multiline_text]
-    )
+    text = long_text(10000, blank=True)
     result = models.CharField(max_length=10, choices=Result)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -231,11 +198,10 @@ class Outreach(models.Model):
 
 
 class Reschedule(models.Model):
-    class Reply(models.TextChoices):
-        PENDING = "pending", "Waiting for a reply"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        NO_RESPONSE = "no_response", "No response"
+    Reply = text_choices("Reply", {
+        "pending": "Waiting for a reply", "accepted": "Accepted", "declined": "Declined",
+        "no_response": "No response",
+    })
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="reschedules")
     requested_at = models.DateTimeField()
@@ -248,7 +214,7 @@ class Reschedule(models.Model):
     # The confirmed interview.
     confirmed_at = models.DateTimeField(null=True, blank=True)
     start = models.DateTimeField(null=True, blank=True, help_text="UTC")
-    time_zone = models.CharField(max_length=64, blank=True, validators=[validate_zone])
+    time_zone = zone_field(blank=True)
     duration_minutes = models.PositiveIntegerField(null=True, blank=True)
     format = models.CharField(max_length=10, choices=Incident.Format, blank=True)
     location = models.CharField(
@@ -260,12 +226,10 @@ class Reschedule(models.Model):
     # Bumped each time the confirmed time changes; reminders are planned for one version.
     version = models.PositiveIntegerField(default=0)
 
-    class Change(models.TextChoices):
-        CONFIRMED = "confirmed", "Confirmed"
-        MOVED = "moved", "Moved"
-        CHANGED = "changed", "Details changed"
-        CALLED_OFF = "called_off", "Called off"
-
+    Change = text_choices("Change", {
+        "confirmed": "Confirmed", "moved": "Moved", "changed": "Details changed",
+        "called_off": "Called off",
+    })
     # The last significant change of this interview as the calendar sees it: the incident's
     # calendar SEQUENCE it was given, what it was, when, and the start it moved from.
     sequence = models.PositiveIntegerField(default=0)
@@ -363,7 +327,7 @@ class Reschedule(models.Model):
 class ProposedSlot(models.Model):
     reschedule = models.ForeignKey(Reschedule, on_delete=models.CASCADE, related_name="slots")
     start = models.DateTimeField(help_text="UTC")
-    time_zone = models.CharField(max_length=64, validators=[validate_zone])
+    time_zone = zone_field()
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -379,22 +343,17 @@ class ProposedSlot(models.Model):
 
 
 class Safeguard(models.Model):
-    class Kind(models.TextChoices):
-        DUPLICATE_ALARMS = "duplicate_alarms", "Alarms on two devices, 24 h and 1 h before"
-        BOTH_ZONES = "both_zones", "Both time zones written in the calendar invite"
-        CONFIRMATION_SENT = (
-            "confirmation_sent",
-            "Written confirmation sent (date, time, zone, link)",
-        )
-        CONFIRM_DAY_BEFORE = "confirm_day_before", "Re-confirm 24 h before and on the morning"
-        TECH_CHECK = "tech_check", "Tech check 30–60 minutes before (camera, mic, connection)"
-        TRAVEL_BUFFER = "travel_buffer", "Travel buffer blocked in the calendar"
-        PREP_BLOCK = (
-            "prep_block",
-            "Preparation time blocked (three stories, fit summary, questions)",
-        )
-        PARTNER = "partner", "Accountability partner reminds you the night before"
-        JOIN_EARLY = "join_early", "Join 10–15 minutes early"
+    Kind = text_choices("Kind", {
+        "duplicate_alarms": "Alarms on two devices, 24 h and 1 h before",
+        "both_zones": "Both time zones written in the calendar invite",
+        "confirmation_sent": "Written confirmation sent (date, time, zone, link)",
+        "confirm_day_before": "Re-confirm 24 h before and on the morning",
+        "tech_check": "Tech check 30–60 minutes before (camera, mic, connection)",
+        "travel_buffer": "Travel buffer blocked in the calendar",
+        "prep_block": "Preparation time blocked (three stories, fit summary, questions)",
+        "partner": "Accountability partner reminds you the night before",
+        "join_early": "Join 10–15 minutes early",
+    })
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="safeguards")
     kind = models.CharField(max_length=24, choices=Kind)
@@ -412,10 +371,9 @@ class Safeguard(models.Model):
 
 
 class PromisedMaterial(models.Model):
-    class Status(models.TextChoices):
-        PENDING = "pending", "To deliver"
-        DELIVERED = "delivered", "Delivered"
-        DROPPED = "dropped", "Dropped"
+    Status = text_choices("Status", {
+        "pending": "To deliver", "delivered": "Delivered", "dropped": "Dropped"
+    })
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="materials")
     description = models.CharField(max_length=200, validators=[one_line_text])

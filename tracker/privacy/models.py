@@ -11,20 +11,17 @@
 """
 
 from django.conf import settings
-from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 
-from tracker.validators import multiline_text
+from tracker.fields import long_text, text_choices
 
 
 class DataExport(models.Model):
-    class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for the worker"
-        BUILDING = "building", "Being prepared"
-        READY = "ready", "Ready to download"
-        FAILED = "failed", "Failed"
-        EXPIRED = "expired", "Expired"
+    Status = text_choices("Status", {
+        "pending": "Waiting for the worker", "building": "Being prepared",
+        "ready": "Ready to download", "failed": "Failed", "expired": "Expired",
+    })
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports"
@@ -60,10 +57,10 @@ class DataExport(models.Model):
 
 
 class CoachAccess(models.Model):
-    class State(models.TextChoices):
-        INVITED = "invited", "Invited, not accepted yet"
-        ACTIVE = "active", "Can see your incidents"
-        ENDED = "ended", "Access ended"
+    State = text_choices("State", {
+        "invited": "Invited, not accepted yet", "active": "Can see your incidents",
+        "ended": "Access ended",
+    })
 
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coach_accesses"
@@ -121,7 +118,7 @@ class CoachComment(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     # Whether the author wrote as the person's coach (else the person answering).
     by_coach = models.BooleanField(default=True)
-    text = models.TextField(max_length=2000, validators=[MaxLengthValidator(2000), multiline_text])
+    text = long_text(2000)
     created_at = models.DateTimeField()
 
     class Meta:

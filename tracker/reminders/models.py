@@ -10,23 +10,18 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from tracker.fields import text_choices
+
 from . import planning
 
 
 class Reminder(models.Model):
     # The kinds are owned by planning.py; the choices derive from its table.
-    Kind = models.TextChoices(
-        "Kind", [(value.upper(), (value, label)) for value, label in planning.KIND_CHOICES]
-    )
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
-        EXPIRED = "expired", "Expired"
-        SKIPPED = "skipped", "Skipped"
+    Kind = text_choices("Kind", planning.KIND_CHOICES)
+    Status = text_choices("Status", {
+        "pending": "Pending", "sending": "Sending", "sent": "Sent", "failed": "Failed",
+        "cancelled": "Cancelled", "expired": "Expired", "skipped": "Skipped",
+    })
 
     OPTIONAL_KINDS = planning.OPTIONAL_KINDS
     INTERVIEW_KINDS = planning.INTERVIEW_KINDS
