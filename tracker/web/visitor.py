@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 SESSION_KEY = "visitor_incident"
 # The three drafts of the first hour, in the order a person uses them.
 FIRST_HOUR_KINDS = (composer.PHONE_SCRIPT, composer.VOICEMAIL, composer.APOLOGY_EMAIL)
+# The fields of a visit that become the incident's as typed (the name fills the sign-up form).
+INCIDENT_FIELDS = (
+    "company", "role", "contact_name", "interview_at", "interview_tz", "candidate_tz", "cause",
+)
 
 
 def remember(session, cleaned: dict, *, now: datetime) -> None:
@@ -55,6 +59,10 @@ class Visit:
     @property
     def cause_label(self) -> str:
         return dict(Incident.Cause.choices).get(self.cause, self.cause)
+
+    def incident_fields(self) -> dict:
+        """What the visitor typed about the interview, by the names `incident_log` takes."""
+        return {name: getattr(self, name) for name in INCIDENT_FIELDS}
 
 
 def recall(session) -> Visit | None:
@@ -112,17 +120,8 @@ def adopt(session, *, user, now: datetime) -> Incident | None:
         return None
     try:
         incident = services.incident_log(
-            owner=user,
-            company=visit.company,
-            role=visit.role,
-            interview_at=visit.interview_at,
-            interview_tz=visit.interview_tz,
-            candidate_tz=visit.candidate_tz,
-            format=Incident.Format.VIDEO,
-            cause=visit.cause,
-            discovered_at=min(visit.discovered_at, now),
-            contact_name=visit.contact_name,
-            now=now,
+            owner=user, **visit.incident_fields(), format=Incident.Format.VIDEO,
+            discovered_at=min(visit.discovered_at, now), now=now,
         )
     except (TransitionRefused, ValidationError) as exc:
         log.warning("The visitor's incident was not logged at sign-up: %s", exc)
