@@ -203,18 +203,11 @@ def slot_text(start: datetime, their_tz: str, my_tz: str) -> str:
 
 def when_text(instant: datetime, zone: str, now: datetime) -> str:
     """'today at 14:00 CET', 'yesterday at ...' or 'on Mon 2 Mar at ...', seen from `zone`."""
-    local = instant.astimezone(get_zone(zone))
-    today = now.astimezone(get_zone(zone)).date()
-    if local.date() == today:
-        day = "today"
-    elif local.date() == today - timedelta(days=1):
-        day = "yesterday"
-    else:
-        day = f"on {_day(local, year=local.year != today.year)}"
-    return f"{day} at {_clock(local)}"
+    return f"{_day_only(instant, zone, now)} at {_clock(instant.astimezone(get_zone(zone)))}"
 
 
 def _day_only(instant: datetime, zone: str, now: datetime) -> str:
+    """'today', 'yesterday' or 'on Mon 2 Mar' (with the year when it is not this one)."""
     local = instant.astimezone(get_zone(zone))
     today = now.astimezone(get_zone(zone)).date()
     if local.date() == today:
@@ -325,16 +318,16 @@ def _paragraphs(*parts: str) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def _or_list(items: Sequence[str]) -> str:
+def _listed(items: Sequence[str], last: str) -> str:
+    """'a, b or c' (last="or") or 'a, b and c' (last="and")."""
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " or " + items[-1]
+    return ", ".join(items[:-1]) + f" {last} " + items[-1]
 
 
-def _and_list(items: Sequence[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+def _letter(c: _Ctx, *paragraphs: str, closing: str = "Kind regards,") -> str:
+    """An email body: the greeting, the paragraphs (empty ones left out), the signature."""
+    return _paragraphs(c.greeting, *paragraphs, _signature(c.facts.person, closing))
 
 
 def compose(
@@ -420,8 +413,16 @@ class _Ctx:
         return [slot_text(s.start, self.their_tz, self.my_tz) for s in self.slots[:limit]]
 
     @property
+    def role(self) -> str:
+        return self.facts.role.strip()
+
+    @property
+    def company(self) -> str:
+        return self.facts.company.strip()
+
+    @property
     def role_at(self) -> str:
-        return f"the {self.facts.role.strip()} role at {self.facts.company.strip()}"
+        return f"the {self.role} role at {self.company}"
 
 
 def _phone_script(c: _Ctx) -> tuple[str, str]:
@@ -438,21 +439,15 @@ def _phone_script(c: _Ctx) -> tuple[str, str]:
     def version(*, interest: str, reason: str, slot_count: int) -> str:
         slots = c.slot_lines(limit=slot_count)
         if slots:
-            ask = (f"Could we find a new time? I could do {_or_list(slots)}"
+            ask = (f"Could we find a new time? I could do {_listed(slots, 'or')}"
                    f"{', or now if you are free' if now_too else ''}.")
         elif f.cause == "technical":
             ask = "Could we find a new time? Any time that suits you works for me."
         else:
             ask = ("Could we find a new time? I can speak now if you are free, or at any time "
                    "that suits you.")
-        return "\n\n".join(
-            p for p in (
-                opening,
-                _join(about, reason),
-                _join(interest, ask, _alternative(f)),
-                "Thank you for taking my call.",
-            ) if p
-        )
+        return _paragraphs(opening, _join(about, reason), _join(interest, ask, _alternative(f)),
+                           "Thank you for taking my call.")
 
     reason = reason_line(f.cause)
     ladder = [
@@ -478,10 +473,6 @@ def _voicemail(c: _Ctx) -> tuple[str, str]:
     return "", body
 
 
-def _apology_subject(c: _Ctx) -> str:
-    return f"{c.name}: missed interview for the {c.facts.role.strip()} role"
-
-
 def _apology_email(c: _Ctx) -> tuple[str, str]:
     f = c.facts
     reason = reason_line(f.cause) if c.variant == REASON else ""
@@ -503,25 +494,21 @@ def _apology_email(c: _Ctx) -> tuple[str, str]:
             "make it work, by phone or video.",
             _alternative(f),
         )
-    body = _paragraphs(
-        c.greeting, opening, ask, fix_line(f.cause), "Thank you for your understanding.",
-        _signature(f.person),
+    return f"{c.name}: missed interview for the {c.role} role", _letter(
+        c, opening, ask, fix_line(f.cause), "Thank you for your understanding."
     )
-    return _apology_subject(c), body
 
 
 def _reschedule_request(c: _Ctx) -> tuple[str, str]:
-    f = c.facts
-    body = _paragraphs(
-        c.greeting,
+    missed = _day_only(c.facts.interview_at, c.their_tz, c.now)
+    return f"New time for the {c.role} interview – {c.name}", _letter(
+        c,
         f"I would like to ask for a new time for the interview for {c.role_at}, which I "
-        f"missed {_day_only(f.interview_at, c.their_tz, c.now)}. I could do any of these:",
+        f"missed {missed}. I could do any of these:",
         _bullets(c.slot_lines()),
         "I am flexible if none of these suit you, and glad to speak by phone or video.",
         "Thank you for considering it.",
-        _signature(f.person),
     )
-    return f"New time for the {f.role.strip()} interview – {c.name}", body
 
 
 def _recruiter_note(c: _Ctx) -> tuple[str, str]:
@@ -529,8 +516,8 @@ def _recruiter_note(c: _Ctx) -> tuple[str, str]:
     interviewer = next((x for x in f.contacts if x.role == "interviewer" and x.name.strip()),
                        None)
     with_whom = f" with {interviewer.name.strip()}" if interviewer else ""
-    body = _paragraphs(
-        c.greeting,
+    return f"Rescheduling my {c.role} interview at {c.company} – {c.name}", _letter(
+        c,
         _join(f"I missed my interview{with_whom} for {c.role_at} {c.missed_when}, and I am "
               "sorry for the extra work this makes for you.", reason_line(f.cause)),
         "I am still very interested in the role. Could you help me find a new time? I could "
@@ -538,9 +525,7 @@ def _recruiter_note(c: _Ctx) -> tuple[str, str]:
         _bullets(c.slot_lines()),
         "I am flexible if none of these suit, and glad to speak by phone or video.",
         "Thank you for your help.",
-        _signature(f.person),
     )
-    return f"Rescheduling my {f.role.strip()} interview at {f.company.strip()} – {c.name}", body
 
 
 def _confirmation(c: _Ctx) -> tuple[str, str]:
@@ -563,16 +548,14 @@ def _confirmation(c: _Ctx) -> tuple[str, str]:
     if cf.interviewer.strip():
         lines.append(f"With: {cf.interviewer.strip()}")
     how = {"video": "by video", "phone": "by phone", "onsite": "in person"}.get(fmt, "")
-    body = _paragraphs(
-        c.greeting,
+    theirs = cf.start.astimezone(get_zone(cf.time_zone))
+    return f"Confirmed: {c.role} interview on {_day(theirs)}", _letter(
+        c,
         f"Thank you for finding a new time. To confirm our interview for {c.role_at}"
         f"{' ' + how if how else ''}:",
         _bullets(lines),
         _join(ask, "I look forward to speaking with you."),
-        _signature(f.person),
     )
-    theirs = cf.start.astimezone(get_zone(cf.time_zone))
-    return f"Confirmed: {f.role.strip()} interview on {_day(theirs)}", body
 
 
 def _follow_up(c: _Ctx) -> tuple[str, str]:
@@ -586,44 +569,37 @@ def _follow_up(c: _Ctx) -> tuple[str, str]:
                             "I am happy to fit in with another time if that is easier.")
     else:
         times = "I am happy to fit in with any time that suits you, by phone or video."
-    body = _paragraphs(
-        c.greeting,
+    return f"Following up: {c.role} interview – {c.name}", _letter(
+        c,
         f"I am following up on {earlier} about a new time for the interview for {c.role_at}. "
         "I remain keen on the role.",
         times,
         "If the position has moved on, a short reply would help me too.",
         "Thank you for your time.",
-        _signature(f.person),
     )
-    return f"Following up: {f.role.strip()} interview – {c.name}", body
 
 
 def _decline_reply(c: _Ctx) -> tuple[str, str]:
-    f = c.facts
-    body = _paragraphs(
-        c.greeting,
+    return f"Re: {c.role} interview", _letter(
+        c,
         "Thank you for letting me know, and for the time you gave me. I understand the "
         "decision.",
-        f"I remain interested in {f.company.strip()}, and would be glad to be considered for "
-        "future roles that fit my experience.",
+        f"I remain interested in {c.company}, and would be glad to be considered for future "
+        "roles that fit my experience.",
         "I wish you and the team every success with the search.",
-        _signature(f.person),
     )
-    return f"Re: {f.role.strip()} interview", body
 
 
 def _keep_in_touch(c: _Ctx) -> tuple[str, str]:
-    f = c.facts
-    body = _paragraphs(
-        c.greeting,
+    return f"Staying in touch – {c.name}", _letter(
+        c,
         f"Thank you for your time during the process for {c.role_at}. I understand the timing "
         "did not work out this time.",
-        f"I continue to follow the work at {f.company.strip()} with interest, and would be glad "
-        "to hear from you if a role that fits my experience opens up. I would be happy to "
-        "stay in touch.",
-        _signature(f.person, "With thanks and best wishes,"),
+        f"I continue to follow the work at {c.company} with interest, and would be glad to hear "
+        "from you if a role that fits my experience opens up. I would be happy to stay in "
+        "touch.",
+        closing="With thanks and best wishes,",
     )
-    return f"Staying in touch – {c.name}", body
 
 
 def _thank_you(c: _Ctx) -> tuple[str, str]:
@@ -631,33 +607,27 @@ def _thank_you(c: _Ctx) -> tuple[str, str]:
     when = _day_only(f.confirmed.start, c.their_tz, c.now) if f.confirmed else "today"
     materials = ""
     if f.materials:
-        materials = f"As promised, I will send {_and_list(list(f.materials))} shortly."
-    body = _paragraphs(
-        c.greeting,
+        materials = f"As promised, I will send {_listed(f.materials, 'and')} shortly."
+    return f"Thank you – {c.role} interview", _letter(
+        c,
         f"Thank you for speaking with me {when} about {c.role_at}, and for making the time "
         "again.",
         f"I especially valued our conversation about {f.thank_you_topic.strip()}; it made me "
         "more certain that I would like to contribute to your team.",
         materials,
         "I look forward to hearing about the next steps.",
-        _signature(f.person),
     )
-    return f"Thank you – {f.role.strip()} interview", body
 
 
 def _materials_cover(c: _Ctx) -> tuple[str, str]:
-    f = c.facts
-    body = _paragraphs(
-        c.greeting,
-        f"As promised in our conversation about {c.role_at}, here is what I said I would "
-        "send:",
-        _bullets(list(f.materials)),
-        f"I chose each with the priorities of the {f.role.strip()} role in mind, and I am happy "
-        "to walk you through any of them.",
+    return f"Materials for the {c.role} role – {c.name}", _letter(
+        c,
+        f"As promised in our conversation about {c.role_at}, here is what I said I would send:",
+        _bullets(c.facts.materials),
+        f"I chose each with the priorities of the {c.role} role in mind, and I am happy to walk "
+        "you through any of them.",
         "Thank you again for your time.",
-        _signature(f.person),
     )
-    return f"Materials for the {f.role.strip()} role – {c.name}", body
 
 
 _WRITERS = {
