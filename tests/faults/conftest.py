@@ -3,7 +3,13 @@
 import pytest
 
 from tests.integration.conftest import redis_broker  # noqa: F401
-from tests.integration.harness import Cluster, celery_env, database_url
+from tests.integration.harness import (
+    Cluster,
+    PrivateRedis,
+    celery_env,
+    database_url,
+    require_postgres,
+)
 
 FAULT_REPORT: list[str] = []
 
@@ -32,6 +38,17 @@ def clusters(tmp_path):
     yield make
     for c in made:
         c.stop()
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of the test's own (its url is `.url`), for a test that kills and restarts
+    it; PostgreSQL is required too. List it after `clusters`: it is killed before they stop."""
+    require_postgres()
+    redis = PrivateRedis(tmp_path)
+    redis.start()
+    yield redis
+    redis.kill()
 
 
 def pytest_terminal_summary(terminalreporter):

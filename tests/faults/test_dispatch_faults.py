@@ -10,21 +10,16 @@ import pytest
 from tests.factories import UserFactory
 from tests.integration.harness import (
     TICK,
-    PrivateRedis,
     SmtpSink,
+    all_sent,
     count,
     make_due_reminders,
-    require_postgres,
     statuses,
     wait_for,
 )
 from tracker.reminders.models import Reminder
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
-
-
-def all_sent(ids):
-    return lambda: Reminder.objects.filter(message_id__in=ids, status="sent").count() == len(ids)
 
 
 def test_kill_9_mid_batch_of_200_loses_none_and_duplicates_only_in_the_reply_gap(
@@ -53,28 +48,25 @@ def test_kill_9_mid_batch_of_200_loses_none_and_duplicates_only_in_the_reply_gap
     assert set(got) == set(ids), "a duplicate carries the same Message-ID as its original"
 
 
-def test_redis_restarted_with_no_data_loses_and_duplicates_none(clusters, tmp_path, user, report):
-    require_postgres()
-    redis = PrivateRedis(tmp_path)
-    redis.start()
-    try:
-        with SmtpSink() as sink:
-            cluster = clusters(redis.url, sink)
-            cluster.start()
-            now = datetime.now(UTC)
-            ids = []
-            for wave in range(3):
-                ids += make_due_reminders(user, 50, due_at=now + timedelta(seconds=4 * wave))
-            first = ids[:50]
-            wait_for(all_sent(first), 40, "the first wave", cluster)
-            redis.kill()  # all queued ticks, unacked messages and beat state in Redis are gone
-            time.sleep(2)
-            redis.start()  # empty, on the same port
-            wait_for(all_sent(ids), 90, "all 150 after the Redis restart", cluster)
-            time.sleep(4 * TICK)
-            got = sink.ids()
-    finally:
-        redis.kill()
+def test_redis_restarted_with_no_data_loses_and_duplicates_none(
+    clusters, private_redis, user, report
+):
+    redis = private_redis
+    with SmtpSink() as sink:
+        cluster = clusters(redis.url, sink)
+        cluster.start()
+        now = datetime.now(UTC)
+        ids = []
+        for wave in range(3):
+            ids += make_due_reminders(user, 50, due_at=now + timedelta(seconds=4 * wave))
+        first = ids[:50]
+        wait_for(all_sent(first), 40, "the first wave", cluster)
+        redis.kill()  # all queued ticks, unacked messages and beat state in Redis are gone
+        time.sleep(2)
+        redis.start()  # empty, on the same port
+        wait_for(all_sent(ids), 90, "all 150 after the Redis restart", cluster)
+        time.sleep(4 * TICK)
+        got = sink.ids()
     lost, duplicated = count(ids, got)
     report(f"FAULT Redis restarted empty mid-run: 150 due; lost={lost} duplicated={duplicated}")
     assert (lost, duplicated) == (0, 0)

@@ -13,11 +13,10 @@ from django.db import connection
 
 from tests.factories import UserFactory
 from tests.integration.harness import (
-    PrivateRedis,
     SmtpSink,
+    all_sent,
     count,
     make_due_reminders,
-    require_postgres,
     terminate_backends,
     wait_for,
 )
@@ -26,10 +25,6 @@ from tracker.reminders.models import Reminder
 from tracker.zones import format_local
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
-
-
-def all_sent(ids):
-    return lambda: Reminder.objects.filter(message_id__in=ids, status="sent").count() == len(ids)
 
 
 def _log(proc) -> str:
@@ -43,47 +38,42 @@ PER_ROUND = 150
 
 
 def test_redis_killed_twice_while_the_worker_is_inside_a_dispatch(
-    clusters, tmp_path, user, report
+    clusters, private_redis, user, report
 ):
-    require_postgres()
-    redis = PrivateRedis(tmp_path)
-    redis.start()
+    redis = private_redis
     rounds = []
-    try:
-        # 30 ms a message; each round adds 150 due reminders, so each kill strikes while the
-        # two pool processes are inside a dispatch (they clear ~60 a second between them).
-        with SmtpSink(delay=0.03) as sink:
-            cluster = clusters(redis.url, sink)
-            # As docker-compose.yml runs it: two pool processes, gossip, mingle, heartbeat.
-            worker = cluster.worker(concurrency=2, as_deployed=True)
-            cluster.beat()
-            worker.wait_ready()
-            ids = []
-            for n, down in enumerate(REDIS_DOWN):
-                base = len(sink.received)
-                ids += make_due_reminders(user, PER_ROUND)
-                wait_for(lambda b=base: len(sink.received) >= b + 20, 30,
-                         f"20 deliveries before kill {n + 1}", cluster)
-                # Inside a dispatch: a message was taken in the last 0.3 s.
-                busy = time.time() - sink.received[-1].at < 0.3
-                redis.kill()
-                at_kill = len(sink.received)
-                time.sleep(down)
-                redis.start()  # empty, on the same port
-                time.sleep(3)  # the worker reconnects (or dies)
-                rounds.append((busy, at_kill, down, worker.alive()))
-                if not worker.alive():
-                    break
-            if worker.alive():
-                # Generous: a loaded machine sends ~10 a second; a stuck worker sends none.
-                wait_for(all_sent(ids), 150, f"all {len(ids)} after two Redis restarts", cluster)
-            time.sleep(2)
-            got = sink.ids()
-            log = _log(worker)
-            alive = worker.alive()
-            exit_code = worker.proc.poll()
-    finally:
-        redis.kill()
+    # 30 ms a message; each round adds 150 due reminders, so each kill strikes while the
+    # two pool processes are inside a dispatch (they clear ~60 a second between them).
+    with SmtpSink(delay=0.03) as sink:
+        cluster = clusters(redis.url, sink)
+        # As docker-compose.yml runs it: two pool processes, gossip, mingle, heartbeat.
+        worker = cluster.worker(concurrency=2, as_deployed=True)
+        cluster.beat()
+        worker.wait_ready()
+        ids = []
+        for n, down in enumerate(REDIS_DOWN):
+            base = len(sink.received)
+            ids += make_due_reminders(user, PER_ROUND)
+            wait_for(lambda b=base: len(sink.received) >= b + 20, 30,
+                     f"20 deliveries before kill {n + 1}", cluster)
+            # Inside a dispatch: a message was taken in the last 0.3 s.
+            busy = time.time() - sink.received[-1].at < 0.3
+            redis.kill()
+            at_kill = len(sink.received)
+            time.sleep(down)
+            redis.start()  # empty, on the same port
+            time.sleep(3)  # the worker reconnects (or dies)
+            rounds.append((busy, at_kill, down, worker.alive()))
+            if not worker.alive():
+                break
+        if worker.alive():
+            # Generous: a loaded machine sends ~10 a second; a stuck worker sends none.
+            wait_for(all_sent(ids), 150, f"all {len(ids)} after two Redis restarts", cluster)
+        time.sleep(2)
+        got = sink.ids()
+        log = _log(worker)
+        alive = worker.alive()
+        exit_code = worker.proc.poll()
     lost, duplicated = count(ids, got)
     died = "Unrecoverable error" in log
     report(

@@ -494,3 +494,14 @@ def statuses(**filters) -> Counter:
     from tracker.reminders.models import Reminder
 
     return Counter(Reminder.objects.filter(**filters).values_list("status", flat=True))
+
+
+def all_sent(message_ids):
+    """A predicate for wait_for: every reminder of `message_ids` is marked sent."""
+    from tracker.reminders.models import Reminder
+
+    def check() -> bool:
+        sent = Reminder.objects.filter(message_id__in=message_ids, status="sent")
+        return sent.count() == len(message_ids)
+
+    return check
