@@ -8,16 +8,17 @@ from django.urls import path, re_path
 
 from . import feed_views, views
 
+
+def both_names(route, view, short_name, allauth_name):
+    """One route under two names: the short one the templates and LOGIN_URL use (first, so it
+    is the one a request resolves to), then allauth's own."""
+    return [path(route, view, name=short_name), path(route, view, name=allauth_name)]
+
+
 urlpatterns = [
-    # The names the templates and LOGIN_URL use, then allauth's own for the same views.
-    path("login/", allauth_views.login, name="login"),
-    path("logout/", allauth_views.logout, name="logout"),
-    path("signup/", allauth_views.signup, name="signup"),
-    path("password/reset/", allauth_views.password_reset, name="password_reset"),
-    path("password/change/", allauth_views.password_change, name="password_change"),
-    path("login/", allauth_views.login, name="account_login"),
-    path("logout/", allauth_views.logout, name="account_logout"),
-    path("signup/", allauth_views.signup, name="account_signup"),
+    *both_names("login/", allauth_views.login, "login", "account_login"),
+    *both_names("logout/", allauth_views.logout, "logout", "account_logout"),
+    *both_names("signup/", allauth_views.signup, "signup", "account_signup"),
     path("inactive/", allauth_views.account_inactive, name="account_inactive"),
     # The address: confirmation, change.
     path("email/", allauth_views.email, name="account_email"),
@@ -27,10 +28,12 @@ urlpatterns = [
             name="account_confirm_email"),
     path("email/resend/", views.verification_resend_view, name="verification_resend"),
     # The password.
-    path("password/change/", allauth_views.password_change, name="account_change_password"),
+    *both_names("password/change/", allauth_views.password_change,
+                "password_change", "account_change_password"),
     # An account without a usable password (made in the admin) sets one by the reset link.
     path("password/set/", views.password_set, name="account_set_password"),
-    path("password/reset/", allauth_views.password_reset, name="account_reset_password"),
+    *both_names("password/reset/", allauth_views.password_reset,
+                "password_reset", "account_reset_password"),
     path("password/reset/done/", allauth_views.password_reset_done,
          name="account_reset_password_done"),
     re_path(r"^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$",
