@@ -57,12 +57,8 @@ KIND_CHOICES = (
     (PARTNER_ESCALATION, "Partner's note when you are not ready"),
 )
 LABELS = dict(KIND_CHOICES)
-# The kinds a person can turn off in their profile (the test reminder is sent on request).
-OPTIONAL_KINDS = (
-    FIRST_HOUR, FOLLOW_UP, BEFORE_24H, BEFORE_1H, THANK_YOU, THANK_YOU_LAST_CALL,
-    INTERVIEW_CONFIRMED, INTERVIEW_MOVED, INTERVIEW_CHANGED, INTERVIEW_CALLED_OFF,
-    PARTNER_BEFORE_24H, ESCALATION, PARTNER_ESCALATION,
-)
+# The kinds a person can turn off in their profile: all but the test reminder, sent on request.
+OPTIONAL_KINDS = tuple(kind for kind, _ in KIND_CHOICES if kind != TEST)
 # The kinds addressed to the accountability partner, not the person.
 PARTNER_KINDS = (PARTNER_BEFORE_24H, PARTNER_ESCALATION)
 # Issue 15: asked only when the person has not said "I'm ready" after the 1 h reminder; the
@@ -73,7 +69,6 @@ INTERVIEW_KINDS = (BEFORE_24H, BEFORE_1H, THANK_YOU, THANK_YOU_LAST_CALL, *ESCAL
 # The notices of a change to the confirmed interview, keyed by the interview's SEQUENCE (the
 # row's `version` holds it): one per significant change, due at once.
 CONFIRMED, MOVED, CHANGED, CALLED_OFF = "confirmed", "moved", "changed", "called_off"
-CHANGES = (CONFIRMED, MOVED, CHANGED, CALLED_OFF)
 NOTICE_FOR_CHANGE = {
     CONFIRMED: INTERVIEW_CONFIRMED,
     MOVED: INTERVIEW_MOVED,
@@ -85,6 +80,7 @@ NOTICE_KINDS = tuple(NOTICE_FOR_CHANGE.values())
 QUIET_KINDS = (FOLLOW_UP, THANK_YOU, THANK_YOU_LAST_CALL)
 QUIET_START = time(21, 0)
 QUIET_END = time(8, 0)
+QUIET_HOURS = f"{QUIET_START:%H:%M}–{QUIET_END:%H:%M}"
 
 
 def turned_off_reason(kind: str) -> str:
@@ -129,7 +125,8 @@ class Request:
     recipient_tz: str = ""
 
 
-@dataclass(frozen=True)
+# Built by keyword only (incidents/situation.py): ids and instants side by side swap unseen.
+@dataclass(frozen=True, kw_only=True)
 class Interview:
     """The confirmed (not cancelled) rescheduled interview."""
 
@@ -148,7 +145,7 @@ class Interview:
     reconfirmed: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CalledOff:
     """The last confirmed interview that was called off (its reschedule is cancelled)."""
 
@@ -159,7 +156,7 @@ class CalledOff:
     at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Facts:
     incident_id: int
     is_open: bool
@@ -215,12 +212,11 @@ def local_morning(day: date, zone: str) -> datetime:
 
 def nth_business_day_after(day: date, n: int) -> date:
     """The n-th Monday-to-Friday after `day` (not counting `day` itself)."""
-    d = day
     while n:
-        d += timedelta(days=1)
-        if d.weekday() < 5:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
             n -= 1
-    return d
+    return day
 
 
 def local_date(instant: datetime, zone: str) -> date:
@@ -247,27 +243,24 @@ def after_quiet_hours(instant: datetime, zone: str) -> datetime:
     return datetime.combine(day, QUIET_END, tzinfo=tz).astimezone(UTC)
 
 
+def _notice(kind: str, reschedule_id: int, sequence: int, changed_at: datetime,
+            end: datetime) -> Planned:
+    """Due at the change; useful until the interview is over, and at least NOTICE_MIN_VALID."""
+    due = utc(changed_at)
+    return Planned(Key(kind, reschedule_id, sequence), due, max(utc(end), due + NOTICE_MIN_VALID))
+
+
 def _notices(facts: Facts) -> list[Planned]:
     """The notice of the interview's last significant change, and of the last call-off unless a
     newer time was agreed since."""
     out = []
     iv, off = facts.interview, facts.called_off
-    if (
-        facts.is_open
-        and iv is not None
-        and iv.change in NOTICE_FOR_CHANGE
-        and iv.changed_at is not None
-    ):
-        due = utc(iv.changed_at)
-        expires = max(utc(iv.end), due + NOTICE_MIN_VALID)
+    if facts.is_open and iv is not None and iv.change in NOTICE_FOR_CHANGE and iv.changed_at:
         kind = NOTICE_FOR_CHANGE[iv.change]
-        out.append(Planned(Key(kind, iv.reschedule_id, iv.sequence), due, expires))
+        out.append(_notice(kind, iv.reschedule_id, iv.sequence, iv.changed_at, iv.end))
     if off is not None and (iv is None or iv.sequence < off.sequence):
         # Planned even once the incident is closed: the calendar must still lose the event.
-        due = utc(off.at)
-        expires = max(utc(off.end), due + NOTICE_MIN_VALID)
-        out.append(Planned(Key(INTERVIEW_CALLED_OFF, off.reschedule_id, off.sequence), due,
-                           expires))
+        out.append(_notice(INTERVIEW_CALLED_OFF, off.reschedule_id, off.sequence, off.at, off.end))
     return out
 
 
@@ -278,13 +271,8 @@ def _wanted(facts: Facts) -> list[Planned]:
         return out
     if facts.first_outreach_at is None:
         discovered = utc(facts.discovered_at)
-        out.append(
-            Planned(
-                Key(FIRST_HOUR, None, 0),
-                discovered + FIRST_HOUR_DUE,
-                discovered + FIRST_HOUR_EXPIRES,
-            )
-        )
+        out.append(Planned(Key(FIRST_HOUR, None, 0), discovered + FIRST_HOUR_DUE,
+                           discovered + FIRST_HOUR_EXPIRES))
     req = facts.request
     if req is not None and not req.replied and not req.followed_up:
         due = follow_up_nudge_at(req, facts.person_tz, quiet_hours=facts.quiet_hours)
@@ -293,20 +281,17 @@ def _wanted(facts: Facts) -> list[Planned]:
     if iv is not None:
         rid, v = iv.reschedule_id, iv.version
         start, end = utc(iv.start), utc(iv.end)
-        out.append(
-            Planned(Key(BEFORE_24H, rid, v), start - BEFORE_24H_DUE, start - BEFORE_24H_EXPIRES)
-        )
+        day_before = (start - BEFORE_24H_DUE, start - BEFORE_24H_EXPIRES)
+        out.append(Planned(Key(BEFORE_24H, rid, v), *day_before))
         out.append(Planned(Key(BEFORE_1H, rid, v), start - BEFORE_1H_DUE, start))
         if facts.partner:
             # The partner's own email, at the same instant as the person's 24 h reminder.
-            out.append(Planned(Key(PARTNER_BEFORE_24H, rid, v), start - BEFORE_24H_DUE,
-                               start - BEFORE_24H_EXPIRES))
+            out.append(Planned(Key(PARTNER_BEFORE_24H, rid, v), *day_before))
         if not facts.thank_you_sent:
             nudge = end + THANK_YOU_DUE
             out.append(Planned(Key(THANK_YOU, rid, v), nudge, nudge + THANK_YOU_VALID))
-            last = local_morning(
-                local_date(iv.end, facts.person_tz) + timedelta(days=1), facts.person_tz
-            )
+            last = local_morning(local_date(iv.end, facts.person_tz) + timedelta(days=1),
+                                 facts.person_tz)
             out.append(Planned(Key(THANK_YOU_LAST_CALL, rid, v), last, last + LAST_CALL_VALID))
         out += _escalations(facts, iv)
     return out
@@ -364,8 +349,8 @@ def follow_up_nudge_at(req: Request, person_tz: str, *, quiet_hours: bool = True
     if quiet_hours and _quiet(due, person_tz):
         local = due.astimezone(ZoneInfo(person_tz))
         day = local.date() if local.time() >= QUIET_START else local.date() - timedelta(days=1)
-        due = datetime.combine(day, QUIET_START, tzinfo=ZoneInfo(person_tz)).astimezone(UTC)
-        due -= FOLLOW_UP_LEAD
+        evening = datetime.combine(day, QUIET_START, tzinfo=ZoneInfo(person_tz))
+        due = evening.astimezone(UTC) - FOLLOW_UP_LEAD
     return due
 
 
@@ -377,11 +362,8 @@ def _escalations(facts: Facts, iv: Interview) -> list[Planned]:
     due = escalation_due(iv.start, facts.before_1h_sent_at)
     if due is None:
         return []
-    start = utc(iv.start)
-    out = [Planned(Key(ESCALATION, iv.reschedule_id, iv.version), due, start)]
-    if facts.partner:
-        out.append(Planned(Key(PARTNER_ESCALATION, iv.reschedule_id, iv.version), due, start))
-    return out
+    kinds = ESCALATION_KINDS if facts.partner else (ESCALATION,)
+    return [Planned(Key(kind, iv.reschedule_id, iv.version), due, utc(iv.start)) for kind in kinds]
 
 
 def plan(facts: Facts, now: datetime) -> list[Planned]:
@@ -414,15 +396,13 @@ def plan(facts: Facts, now: datetime) -> list[Planned]:
                             "time really left.")
             if facts.quiet_hours and p.kind in QUIET_KINDS:
                 held = after_quiet_hours(due, facts.person_tz)
-                if held != due:
-                    if held >= p.expires_at:
-                        reason = ("It would only go out after your quiet hours "
-                                  f"({QUIET_START:%H:%M}–{QUIET_END:%H:%M}), too late to help.")
-                        due = p.due_at
-                    else:
-                        due = held
-                        note = (f"Held through your quiet hours ({QUIET_START:%H:%M}–"
-                                f"{QUIET_END:%H:%M}); usually due {usual}.")
+                if held >= p.expires_at:
+                    reason = (f"It would only go out after your quiet hours ({QUIET_HOURS}), "
+                              "too late to help.")
+                    due = p.due_at
+                elif held != due:
+                    due = held
+                    note = f"Held through your quiet hours ({QUIET_HOURS}); usually due {usual}."
         out.append(Planned(p.key, due, p.expires_at, reason, "" if reason else note, p.due_at))
     return out
 
