@@ -70,7 +70,9 @@ def test_the_database_refuses_one_address_on_two_accounts_in_any_case():
     (tests create tables without migrations, so its SQL is applied here)."""
     from importlib import import_module
 
-    migration = import_module("tracker.accounts.migrations.0001_squashed_0003_profile_calendar_feed")
+    migration = import_module(
+        "tracker.accounts.migrations.0001_squashed_0003_profile_calendar_feed"
+    )
     with connection.cursor() as cursor:
         cursor.execute(migration.UNIQUE_EMAIL_SQL)
     UserFactory(email="Maria@Example.com")
