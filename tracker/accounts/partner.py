@@ -18,6 +18,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from tracker.signing import read_signed
+
 SALT = "tracker.accounts.partner"
 PARTNER_LINK_DAYS = 14
 ACTIONS = ("accept", "decline", "stop")
@@ -31,10 +33,6 @@ class PartnerToken:
     action: str
 
 
-class BadToken(Exception):
-    """The link is not ours, was changed, or has expired; str() says which, for the partner."""
-
-
 def make_token(profile, action: str) -> str:
     assert action in ACTIONS
     return signing.dumps(
@@ -43,22 +41,22 @@ def make_token(profile, action: str) -> str:
     )
 
 
+def _partner_token(data) -> PartnerToken:
+    if data["a"] not in ACTIONS:
+        raise ValueError(data["a"])
+    return PartnerToken(profile_id=int(data["p"]), email=str(data["e"]), action=data["a"])
+
+
 def read_token(token: str) -> PartnerToken:
-    try:
-        data = signing.loads(token, salt=SALT)
-    except signing.BadSignature as exc:
-        raise BadToken("This link is not valid. Use the link in the email as it is.") from exc
-    action = data.get("a")
-    if action not in ACTIONS:
-        raise BadToken("This link is not valid. Use the link in the email as it is.")
-    if action != "stop":
-        try:
-            signing.loads(token, salt=SALT, max_age=timedelta(days=PARTNER_LINK_DAYS))
-        except signing.SignatureExpired as exc:
-            raise BadToken(
-                "This invitation has expired. The person who invited you can send a new one."
-            ) from exc
-    return PartnerToken(profile_id=int(data["p"]), email=str(data["e"]), action=action)
+    """The partner's answer a link carries; BadToken (tracker.signing) for one not ours, changed,
+    or an accept or decline older than PARTNER_LINK_DAYS (stop never expires)."""
+    found = read_signed(token, salt=SALT, read=_partner_token)
+    if found.action != "stop":
+        read_signed(
+            token, salt=SALT, read=_partner_token, max_age=timedelta(days=PARTNER_LINK_DAYS),
+            expired="This invitation has expired. The person who invited you can send a new one.",
+        )
+    return found
 
 
 def link(profile, action: str) -> str:

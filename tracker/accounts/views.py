@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tracker.signing import BadToken
+
 from . import limits, partner, selectors
 from .forms import ProfileForm
 from .models import Profile
@@ -138,7 +140,7 @@ def partner_answer_view(request, token):
     link in the invitation must not answer for them). No login."""
     try:
         answer = partner.read_token(token)
-    except partner.BadToken as exc:
+    except BadToken as exc:
         return render(request, "accounts/partner_answer.html", {"error": str(exc)}, status=400)
     if request.method == "POST":
         try:

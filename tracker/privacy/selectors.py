@@ -13,6 +13,7 @@ from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from tracker.incidents.models import Contact, Incident, Outreach, Reschedule
+from tracker.signing import BadToken
 
 from . import tokens
 from .models import CoachAccess, CoachComment, DataExport
@@ -28,12 +29,12 @@ def export_for_download(*, user, token: str, now: datetime) -> DataExport:
     with the reason."""
     export_id, owner_id = tokens.read_export_token(token)
     if owner_id != user.pk:
-        raise tokens.BadToken("This download link is not valid.")
+        raise BadToken("This download link is not valid.")
     export = DataExport.objects.filter(pk=export_id, owner=user).first()
     if export is None:
-        raise tokens.BadToken("This download link is not valid.")
+        raise BadToken("This download link is not valid.")
     if export.status != DataExport.Status.READY or export.expires_at <= now:
-        raise tokens.BadToken("This download link has expired. Ask for a new export.")
+        raise BadToken("This download link has expired. Ask for a new export.")
     return export
 
 

@@ -13,10 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 
-from tracker.signing import BadToken, read_signed
-
-__all__ = ["BadToken", "CoachInvitation", "coach_token", "read_coach_token", "export_token",
-           "read_export_token"]
+from tracker.signing import read_signed
 
 COACH_SALT = "tracker.privacy.coach"
 EXPORT_SALT = "tracker.privacy.export"

@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tracker.accounts import limits
+from tracker.signing import BadToken
 
 from . import selectors, services, tasks, tokens
 from .forms import CoachInviteForm, CommentForm, DeleteAccountForm
@@ -98,7 +99,7 @@ def export_download(request):
         return redirect(reverse("privacy") + "#export")
     try:
         export = selectors.export_for_download(user=request.user, token=token, now=timezone.now())
-    except tokens.BadToken as exc:
+    except BadToken as exc:
         messages.error(request, str(exc))
         return redirect(reverse("privacy") + "#export")
     response = HttpResponse(bytes(export.content), content_type="application/zip")
@@ -191,7 +192,7 @@ def coach_accept(request, token):
     POST accepts, with the coach's own account (logged in, holding the invited address)."""
     try:
         invitation = tokens.read_coach_token(token)
-    except tokens.BadToken as exc:
+    except BadToken as exc:
         return render(request, "privacy/coach_accept.html", {"error": str(exc)}, status=400)
     if request.method == "POST":
         if not request.user.is_authenticated:

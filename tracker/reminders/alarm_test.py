@@ -11,11 +11,10 @@ from django.urls import reverse
 
 from tracker.incidents.services.alarm_test import ALARM_BEFORE, LEAD
 from tracker.messaging import calendar
-from tracker.signing import BadToken, read_signed
+from tracker.signing import read_signed
 
 SALT = "tracker.reminders.alarm_test"
 
-BadLink = BadToken  # the name tracker/web/alarm_test_views.py catches
 
 
 def uid_for(incident) -> str:
@@ -53,7 +52,7 @@ def ics_path(incident) -> str:
 
 
 def read(token: str) -> tuple[int, datetime]:
-    """(incident id, the test's time) of a download link; BadLink for one that is not ours."""
+    """(incident id, the test's time) of a download link; BadToken for one that is not ours."""
     return read_signed(token, salt=SALT, read=lambda data: (
         int(data["i"]), datetime.fromtimestamp(int(data["t"]), UTC)
     ))

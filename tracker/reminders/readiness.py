@@ -27,7 +27,6 @@ _SALT = "tracker.reminders.readiness."
 
 # Not one of our links, changed on the way, for another purpose, or expired; str() says which,
 # for the person (the page shows INVALID too for a link naming an incident that is gone).
-BadLink = BadToken
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,7 @@ def read_token(purpose: str, token: str, *, now: datetime) -> Claim:
     """The claim a token makes, if it is ours, for this purpose, and not expired. It names its
     incident and reschedule: the service refuses it for any other."""
     if purpose not in PURPOSES:
-        raise BadLink(INVALID)
+        raise BadToken(INVALID)
     claim = read_signed(token, salt=_SALT + purpose, read=lambda data: Claim(
         purpose=purpose,
         incident_id=int(data["i"]),
@@ -75,7 +74,7 @@ def read_token(purpose: str, token: str, *, now: datetime) -> Claim:
         expires_at=datetime.fromtimestamp(int(data["x"]), UTC),
     ))
     if now >= claim.expires_at:
-        raise BadLink(
+        raise BadToken(
             "This link has expired: the interview it was for has started or is over."
             if purpose == RECONFIRMED
             else "This link has expired: the interview it was for is over."

@@ -12,11 +12,9 @@ from django.core import signing
 from django.urls import reverse
 
 from tracker.messaging.emails import absolute
-from tracker.signing import BadToken, read_signed
+from tracker.signing import read_signed
 
 from . import planning
-
-__all__ = ["BadToken", "Stop", "make_token", "read_token", "unsubscribe_url"]
 
 SALT = "tracker.reminders.unsubscribe"
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from tracker.incidents.selectors import incident_get_for_user
 from tracker.incidents.services.alarm_test import alarm_at, alarm_test_answer, alarm_test_start
 from tracker.reminders import alarm_test
+from tracker.signing import BadToken
 from tracker.zones import format_local
 
 from .handlers import back, button_step
@@ -57,7 +58,7 @@ def alarm_test_result(request, pk):
 def alarm_test_ics(request, token):
     try:
         incident_id, at = alarm_test.read(token)
-    except alarm_test.BadLink as exc:
+    except BadToken as exc:
         raise Http404("No such test.") from exc
     incident = incident_get_for_user(user=request.user, pk=incident_id)
     if incident.alarm_test_at is None or int(incident.alarm_test_at.timestamp()) != int(

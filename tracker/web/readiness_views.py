@@ -18,6 +18,7 @@ from tracker.incidents.phases import TransitionRefused
 from tracker.incidents.selectors import situation_for
 from tracker.incidents.services.readiness import interview_readiness_record
 from tracker.reminders import readiness
+from tracker.signing import BadToken
 from tracker.zones import format_local, in_zones
 
 
@@ -31,7 +32,7 @@ def interview_readiness(request, token: str, purpose: str):
     now = timezone.now()
     try:
         claim = readiness.read_token(purpose, token, now=now)
-    except readiness.BadLink as exc:
+    except BadToken as exc:
         return _invalid(request, str(exc))
     incident = Incident.objects.filter(pk=claim.incident_id).first()
     if incident is None:

@@ -19,7 +19,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from tracker.accounts.services import profile_ensure, profile_update
-from tracker.reminders.unsubscribe import BadToken, read_token
+from tracker.reminders.unsubscribe import read_token
+from tracker.signing import BadToken
 
 
 def _set(profile, kind: str, *, on: bool) -> None:
