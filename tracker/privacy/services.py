@@ -134,14 +134,17 @@ def _log_entries_of(user) -> Q:
     """The admin's log lines about the person's rows (their object_repr holds their words)."""
     from tracker.accounts.models import Profile
 
-    targets = [(get_user_model(), [user.pk]), (Profile, Profile.objects.filter(user=user))]
-    targets += [(export.TABLE[name].model, export.TABLE[name].rows(user)) for name in LOGGED]
+    def ids(rows) -> list[str]:
+        return [str(pk) for pk in rows.values_list("pk", flat=True)]
+
+    targets = [
+        (get_user_model(), [str(user.pk)]), (Profile, ids(Profile.objects.filter(user=user)))
+    ]
+    targets += [(export.TABLE[name].model, ids(export.TABLE[name].rows(user))) for name in LOGGED]
     q = Q(user=user)
-    for model, rows in targets:
-        ids = rows if isinstance(rows, list) else list(rows.values_list("pk", flat=True))
-        if ids:
-            ct = ContentType.objects.get_for_model(model)
-            q |= Q(content_type=ct, object_id__in=[str(i) for i in ids])
+    for model, pks in targets:
+        if pks:
+            q |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=pks)
     return q
 
 

@@ -16,7 +16,6 @@ from tracker.signing import read_signed
 SALT = "tracker.reminders.alarm_test"
 
 
-
 def uid_for(incident) -> str:
     stamp = int(incident.alarm_test_at.timestamp())
     return f"incident-{incident.pk}-alarm-test-{stamp}@{calendar._domain()}"

@@ -25,9 +25,6 @@ PURPOSES = (READY, RECONFIRMED)
 LABELS = {READY: "I'm ready", RECONFIRMED: "I've re-confirmed with them"}
 _SALT = "tracker.reminders.readiness."
 
-# Not one of our links, changed on the way, for another purpose, or expired; str() says which,
-# for the person (the page shows INVALID too for a link naming an incident that is gone).
-
 
 @dataclass(frozen=True)
 class Claim:
@@ -63,7 +60,8 @@ def make_token(
 
 def read_token(purpose: str, token: str, *, now: datetime) -> Claim:
     """The claim a token makes, if it is ours, for this purpose, and not expired. It names its
-    incident and reschedule: the service refuses it for any other."""
+    incident and reschedule: the service refuses it for any other. BadToken otherwise, its str()
+    the sentence for the person."""
     if purpose not in PURPOSES:
         raise BadToken(INVALID)
     claim = read_signed(token, salt=_SALT + purpose, read=lambda data: Claim(

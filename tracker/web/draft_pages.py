@@ -24,7 +24,7 @@ from tracker.messaging.composer import mailto_url
 from tracker.reminders import followup  # issue 15: the follow-up's send time
 
 from . import draft_forms as df
-from .fields import parse_id
+from .fields import parse_id, same_named
 
 
 @dataclass
@@ -39,11 +39,6 @@ class DraftData:
     profile: object
 
 
-def _copied(row, *names: str) -> dict:
-    """The row's values of these fields, for a composer fact whose fields have the same names."""
-    return {name: getattr(row, name) for name in names}
-
-
 def draft_data(incident: Incident, *, user) -> DraftData:
     """The composer's plain facts from the incident's situation (a fixed number of queries)."""
     profile = profile_ensure(user=user)
@@ -56,7 +51,7 @@ def draft_data(incident: Incident, *, user) -> DraftData:
     if interview is not None:
         interviewer = interview.interviewer
         confirmed = composer.Confirmed(
-            **_copied(interview, "start", "time_zone", "duration_minutes", "format", "location"),
+            **same_named(interview, "start", "time_zone", "duration_minutes", "format", "location"),
             interviewer=interviewer.name if interviewer else "",
         )
     materials = [
@@ -65,7 +60,9 @@ def draft_data(incident: Incident, *, user) -> DraftData:
         if m.status == PromisedMaterial.Status.PENDING
     ]
     facts = composer.Facts(
-        **_copied(incident, "company", "role", "cause", "format", "interview_at", "interview_tz"),
+        **same_named(
+            incident, "company", "role", "cause", "format", "interview_at", "interview_tz"
+        ),
         person=composer.Person(
             full_name=profile.full_name,
             phone=profile.phone,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from django import forms
@@ -261,6 +261,14 @@ def parse_id(raw) -> int | None:
         return _ID.clean(raw)
     except ValidationError:
         return None
+
+
+def same_named(source, *names: str) -> dict:
+    """{name: value} of these names in `source` (a form's cleaned data, or a row's or record's
+    attributes), for a call whose arguments bear the same names."""
+    if isinstance(source, Mapping):
+        return {name: source[name] for name in names}
+    return {name: getattr(source, name) for name in names}
 
 
 def wall_time_in(instant: datetime, zone: str) -> str:

@@ -22,6 +22,7 @@ from .fields import (
     ZonedTimeMixin,
     ZoneField,
     offset_label,
+    same_named,
     which_field,
 )
 
@@ -36,12 +37,6 @@ def preview(form, wall: str, zone: str, *, other_field: str = "", other_zone: st
         attrs["data-other-zone-field"] = form.add_prefix(other_field)
     if other_zone:
         attrs["data-other-zone"] = other_zone
-
-
-def passed_on(cleaned: dict, *names: str) -> dict:
-    """The cleaned values of these fields, for a service whose arguments have the same names
-    (a form's `service_kwargs()` adds those it converts or renames)."""
-    return {name: cleaned[name] for name in names}
 
 
 # A missed interview is in the past; a little ahead is allowed for "I am going to miss it".
@@ -85,7 +80,7 @@ class _IncidentFactsForm(OneLineInputsMixin, _MissedAtMixin, forms.Form):
     def service_kwargs(self) -> dict:
         c = self.cleaned_data
         return {
-            **passed_on(c, "company", "role", "interview_tz", "candidate_tz", "format", "cause"),
+            **same_named(c, "company", "role", "interview_tz", "candidate_tz", "format", "cause"),
             "interview_at": c["interview_instant"],
         }
 
@@ -136,7 +131,7 @@ class IncidentLogForm(_IncidentFactsForm):
         c = self.cleaned_data
         return {
             **super().service_kwargs(),
-            **passed_on(c, "discovered_at", "contact_name", "contact_email", "contact_phone"),
+            **same_named(c, "discovered_at", "contact_name", "contact_email", "contact_phone"),
             "contact_role": c["contact_role"] or Contact.Role.INTERVIEWER,
         }
 
@@ -212,7 +207,7 @@ class OutreachForm(OneLineInputsMixin, ContactChoiceMixin, forms.Form):
     def service_kwargs(self) -> dict:
         c = self.cleaned_data
         return {
-            **passed_on(c, "channel", "purpose", "result", "subject", "text"),
+            **same_named(c, "channel", "purpose", "result", "subject", "text"),
             "contact": self._contact(),
             "occurred_at": self.now - timedelta(minutes=c.get("minutes_ago") or 0),
         }
@@ -307,7 +302,7 @@ class ConfirmForm(OneLineInputsMixin, ContactChoiceMixin, ZonedTimeMixin, forms.
     def service_kwargs(self) -> dict:
         c = self.cleaned_data
         return {
-            **passed_on(c, "time_zone", "duration_minutes", "format", "location"),
+            **same_named(c, "time_zone", "duration_minutes", "format", "location"),
             "start": c["instant"],
             "interviewer": self._contact("interviewer"),
         }
@@ -330,7 +325,7 @@ class ThankYouForm(ContactChoiceMixin, forms.Form):
 
     def service_kwargs(self) -> dict:
         c = self.cleaned_data
-        return {**passed_on(c, "channel", "text"), "contact": self._contact()}
+        return {**same_named(c, "channel", "text"), "contact": self._contact()}
 
 
 class MaterialForm(OneLineInputsMixin, forms.Form):

@@ -18,6 +18,8 @@ from tracker.incidents.models import Incident
 from tracker.incidents.services import TransitionRefused
 from tracker.messaging import composer
 
+from .fields import same_named
+
 log = logging.getLogger(__name__)
 
 SESSION_KEY = "visitor_incident"
@@ -59,10 +61,6 @@ class Visit:
     @property
     def cause_label(self) -> str:
         return dict(Incident.Cause.choices).get(self.cause, self.cause)
-
-    def incident_fields(self) -> dict:
-        """What the visitor typed about the interview, by the names `incident_log` takes."""
-        return {name: getattr(self, name) for name in INCIDENT_FIELDS}
 
 
 def recall(session) -> Visit | None:
@@ -120,7 +118,7 @@ def adopt(session, *, user, now: datetime) -> Incident | None:
         return None
     try:
         incident = services.incident_log(
-            owner=user, **visit.incident_fields(), format=Incident.Format.VIDEO,
+            owner=user, **same_named(visit, *INCIDENT_FIELDS), format=Incident.Format.VIDEO,
             discovered_at=min(visit.discovered_at, now), now=now,
         )
     except (TransitionRefused, ValidationError) as exc:
