@@ -98,8 +98,17 @@ def test_dashboard_facts_match_the_facts_read_fresh(user):
         confirmed_at__isnull=False).exists() and i.phase == "correct"]
     written = confirmed[0].safeguards.get(kind="confirmation_sent")
     services.safeguard_set(safeguard=written, done=True, now=T0)
+    # Agreed directly, on the phone: a confirmed reschedule that proposed no times (the rows
+    # read whether a request proposed times from an annotation, not from its slots).
+    scenarios.confirm(scenarios.apologised(user))
     rows = list(selectors.open_incidents_for_dashboard(user=user))
-    assert sorted(r.phase for r in rows) == ["consolidate", "contain", "correct", "correct"]
+    assert sorted(r.phase for r in rows) == [
+        "consolidate", "contain", "correct", "correct", "correct"
+    ]
+    # Only the pending request proposed times; the scenarios' interviews were agreed directly.
+    assert sorted(r.live_reschedules[0].has_slots for r in rows if r.live_reschedules) == [
+        False, False, False, True
+    ]
     situations = selectors.dashboard_situations(rows)
     for row, situation in zip(rows, situations, strict=True):
         assert situation.facts == selectors.situation_for(row).facts
@@ -111,12 +120,13 @@ def test_dashboard_reads_in_the_same_number_of_queries_for_few_and_many(
     user, django_assert_num_queries
 ):
     _one_of_each_phase(user)
-    # incidents, live reschedules, their slots, the written confirmations of the confirmed ones
-    with django_assert_num_queries(4):
+    # incidents, live reschedules (whether they proposed times is a column of that query), the
+    # written confirmations of the confirmed ones
+    with django_assert_num_queries(3):
         few = _read_dashboard(user)
     for _ in range(4):
         _one_of_each_phase(user)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         many = _read_dashboard(user)
     assert (len(few), len(many)) == (4, 20)
 

@@ -14,10 +14,11 @@ from tracker.incidents import models, phases
 
 pytestmark = pytest.mark.django_db
 
-# Session and user, then the page's own: paginator count, incidents, live reschedules, slots,
-# the written confirmations of the confirmed rows (the next step). The verified-address banner
-# asks once per session, on the first page (the warm-up request here).
-DASHBOARD_QUERIES = 7
+# Session and user, then the page's own: paginator count, incidents, live reschedules (with
+# whether each proposed times, not its slots), the written confirmations of the confirmed rows
+# (the next step). The verified-address banner asks once per session, on the first page (the
+# warm-up request here).
+DASHBOARD_QUERIES = 6
 # Session and user, the incident and its seven prefetches (contacts, outreach, reschedules,
 # slots, safeguards, materials, timeline), and the reminders panel.
 INCIDENT_PAGE_QUERIES = 11

@@ -11,6 +11,7 @@ from django.db.models import (
     Aggregate,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -102,12 +103,16 @@ def open_incidents_for_dashboard(*, user) -> QuerySet[Incident]:
         )
         .prefetch_related(
             # Only the live reschedule: the one `situation.current_of` can pick. A plain list
-            # (`to_attr`): read twice a row, a related manager would build two querysets.
+            # (`to_attr`): read twice a row, a related manager would build two querysets. A row
+            # needs only whether its request proposed times: an `Exists`, not the slots (their
+            # prefetch was a third of the dashboard's fetch).
             Prefetch(
                 "reschedules",
                 queryset=Reschedule.objects.filter(cancelled_at__isnull=True)
                 .select_related("interviewer")
-                .prefetch_related("slots"),
+                .annotate(
+                    has_slots=Exists(ProposedSlot.objects.filter(reschedule=OuterRef("pk")))
+                ),
                 to_attr="live_reschedules",
             ),
         )
@@ -122,10 +127,10 @@ def open_incident_count(*, user) -> int:
 
 
 def dashboard_situations(incidents) -> list[Situation]:
-    """The situations of rows from `open_incidents_for_dashboard` (their contacts and safeguards
-    are not loaded; the open materials are a count). Whether a confirmed time was confirmed in
-    writing, the one safeguard a row's next step needs, is one query over the rows that have a
-    confirmed reschedule, none when no row has one."""
+    """The situations of rows from `open_incidents_for_dashboard` (their contacts, safeguards and
+    slots are not loaded; the open materials are a count, the slots a yes or no). Whether a
+    confirmed time was confirmed in writing, the one safeguard a row's next step needs, is one
+    query over the rows that have a confirmed reschedule, none when no row has one."""
     incidents = list(incidents)
     confirmed = [i.pk for i in incidents
                  if any(r.confirmed_at is not None for r in i.live_reschedules)]
@@ -140,7 +145,7 @@ def dashboard_situations(incidents) -> list[Situation]:
     return [
         situation.build(
             i, reschedules=i.live_reschedules, materials_open=i.materials_open,
-            confirmation_sent=i.pk in written,
+            confirmation_sent=i.pk in written, slots_loaded=False,
         )
         for i in incidents
     ]

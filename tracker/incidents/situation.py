@@ -226,13 +226,21 @@ def build(
     materials_open: int | None = None,
     reminders_off: Iterable[str] = (),
     confirmation_sent: bool | None = None,
+    slots_loaded: bool = True,
 ) -> Situation:
     """The situation from loaded rows. `materials_open` may be given instead of the materials,
-    and `confirmation_sent` instead of the safeguards (from the database, for lists of
-    incidents)."""
+    `confirmation_sent` instead of the safeguards, and with `slots_loaded=False` each
+    reschedule's `has_slots` (an `Exists` annotation) instead of its slots: from the database,
+    for lists of incidents, whose situations then hold no slots."""
     reschedules = tuple(reschedules)
     current = current_of(reschedules)
-    slots = tuple(current.slots.all()) if current is not None else ()
+    if current is None:
+        slots, has_slots = (), False
+    elif slots_loaded:
+        slots = tuple(current.slots.all())
+        has_slots = bool(slots)
+    else:
+        slots, has_slots = (), current.has_slots
     materials = tuple(materials) if materials is not None else ()
     if materials_open is None:
         materials_open = sum(1 for m in materials if m.status == PromisedMaterial.Status.PENDING)
@@ -245,7 +253,7 @@ def build(
             for s in safeguards
         )
     facts = phase_facts(
-        incident, current, has_slots=bool(slots), materials_open=materials_open,
+        incident, current, has_slots=has_slots, materials_open=materials_open,
         confirmation_sent=confirmation_sent,
     )
     return Situation(

@@ -28,12 +28,12 @@ class ActionLink:
     draft_href: str | None
 
 
-def action_links(situation: Situation, *, on_page: bool, limit: int | None = None) -> list[
+def action_links(situation: Situation, *, base: str = "", limit: int | None = None) -> list[
     ActionLink
 ]:
-    """The next actions as links; `limit` keeps the first few (each costs URL reversals)."""
+    """The next actions as links to their sections of the incident page at `base` ("": the
+    page the links are on); `limit` keeps the first few (each draft link is a URL reversal)."""
     pk = situation.incident.pk
-    base = "" if on_page else reverse("incident_detail", args=[pk])
     return [
         ActionLink(
             label=action.label,
@@ -60,16 +60,20 @@ def stepper(phase: str) -> list[dict]:
 @dataclass(frozen=True)
 class DashboardRow:
     incident: Incident
+    href: str  # the incident page
     actions: list[ActionLink]
     clock: phases.FirstHourClock | None
     current: object  # the confirmed interview, if any
 
 
 def dashboard_row(situation: Situation, now: datetime) -> DashboardRow:
+    # The incident page's URL, reversed once: the row's title and its next step link to it.
+    href = reverse("incident_detail", args=[situation.incident.pk])
     return DashboardRow(
         incident=situation.incident,
+        href=href,
         # A row shows only the most urgent action.
-        actions=action_links(situation, on_page=False, limit=1),
+        actions=action_links(situation, base=href, limit=1),
         clock=situation.clock(now) if situation.allowed.first_hour else None,
         current=situation.interview,
     )
@@ -236,7 +240,7 @@ def incident_page(situation: Situation, now: datetime, *, recent: int | None,
     )
     # Listed and offered by name; the situation keeps them in the order they were added.
     contacts = sorted(situation.contacts, key=lambda c: (c.name, c.pk))
-    actions = action_links(situation, on_page=True)
+    actions = action_links(situation)
     ctx = {
         "incident": i,
         "situation": situation,
