@@ -43,6 +43,16 @@ def preview(form, wall: str, zone: str, *, other_field: str = "", other_zone: st
 LOG_AHEAD = timedelta(hours=12)
 
 
+
+def cause_field(*, ask: bool = False) -> forms.ChoiceField:
+    """What caused the miss; with `ask`, nothing is chosen until the person picks one (a new
+    incident: a preselected cause would be recorded without a thought)."""
+    choices = list(Incident.Cause.choices)
+    return forms.ChoiceField(
+        choices=[("", "Choose what happened"), *choices] if ask else choices,
+        label="What happened",
+    )
+
 class _MissedAtMixin(ZonedTimeMixin):
     """The missed interview's time, typed as a wall time in its zone, shown in the other zone
     while typing, and refused when more than LOG_AHEAD from now (`ahead_message` says why)."""
@@ -75,7 +85,7 @@ class _IncidentFactsForm(OneLineInputsMixin, _MissedAtMixin, forms.Form):
     which = which_field()
     candidate_tz = ZoneField(label="Your time zone")
     format = forms.ChoiceField(choices=Incident.Format.choices)
-    cause = forms.ChoiceField(choices=Incident.Cause.choices, label="What happened")
+    cause = cause_field()
 
     def service_kwargs(self) -> dict:
         c = self.cleaned_data
@@ -94,10 +104,7 @@ class IncidentLogForm(_IncidentFactsForm):
     )
 
     format = forms.ChoiceField(choices=Incident.Format.choices, initial=Incident.Format.VIDEO)
-    cause = forms.ChoiceField(
-        choices=[("", "Choose what happened")] + list(Incident.Cause.choices),
-        label="What happened",
-    )
+    cause = cause_field(ask=True)
     discovered_minutes_ago = forms.IntegerField(
         label="You realised it … minutes ago",
         min_value=0,
@@ -385,10 +392,7 @@ class VisitorForm(OneLineInputsMixin, _MissedAtMixin, forms.Form):
     interview_at = WallTimeField(label="When the interview was (its local time)")
     interview_tz = ZoneField(label="Time zone the interview was set in")
     which = which_field()
-    cause = forms.ChoiceField(
-        choices=[("", "Choose what happened")] + list(Incident.Cause.choices),
-        label="What happened",
-    )
+    cause = cause_field(ask=True)
     # The visitor's own zone, guessed by the browser (web/zones.js); the interview's if none.
     candidate_tz = ZoneField(required=False, widget=forms.HiddenInput)
 
