@@ -86,6 +86,10 @@ bench: $(STAMP)
 		{ $$sudo apt-get update -q && $$sudo apt-get install -y -q wrk; } >/dev/null 2>&1 \
 		|| echo "WARNING: could not install wrk; bench/web.py uses its Python client" >&2; }
 	$(PY) bench/web.py
+	@command -v valgrind >/dev/null 2>&1 || { sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
+		{ $$sudo apt-get update -q && $$sudo apt-get install -y -q valgrind; } >/dev/null 2>&1 \
+		|| echo "WARNING: could not install valgrind; bench/instructions.py is skipped" >&2; }
+	if command -v valgrind >/dev/null 2>&1; then $(PY) bench/instructions.py; fi
 	TEST_REDIS_URL=$(REDIS_URL_TEST) $(PY) bench/reminders.py
 	TEST_REDIS_URL=$(REDIS_URL_TEST) $(PY) bench/reminders.py --concurrency 2
 	$(PY) bench/dispatch_scale.py
