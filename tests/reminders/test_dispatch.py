@@ -363,6 +363,13 @@ def test_a_sent_mark_that_fails_after_the_250_is_written_again_not_sent_twice(
     assert len(mail.outbox) == 2, "sent twice: the failed mark left the row to its lease"
     assert result is not None and result.sent == 2  # the rest of the batch went on
     assert set(Reminder.objects.filter(pk__in=ids).values_list("status", flat=True)) == {S.SENT}
+    # What follows a sent 1 h reminder follows the rewritten mark too: the "not ready yet"
+    # escalation, for both interviews (the first one's mark is the one written again).
+    first = Reminder.objects.get(pk=calls[0])
+    assert first.kind == K.BEFORE_1H
+    for incident_id in Reminder.objects.filter(pk__in=ids).values_list("incident", flat=True):
+        escalation = Reminder.objects.get(incident=incident_id, kind=K.ESCALATION)
+        assert escalation.status == S.PENDING
 
 
 def test_a_421_resets_the_connection_for_the_next_message(user, scripted):

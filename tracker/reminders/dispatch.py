@@ -358,6 +358,10 @@ def _send_one(conn, row: Reminder, token: str, lease: timedelta, result: Result,
         if _mark_sent_again(row.pk, token, until):
             result.sent += 1
             _log("sent", row, remarked=True)
+            # What follows a sent reminder follows this one too, in a transaction of its own:
+            # the hold is gone with the failed one, so the receivers read the incident afresh.
+            reminder_sent.send(Reminder, reminder=row, incident=situation.incident,
+                               now=timezone.now(), situation=None)
         else:
             result.lease_lost += 1
 
