@@ -43,7 +43,6 @@ def preview(form, wall: str, zone: str, *, other_field: str = "", other_zone: st
 LOG_AHEAD = timedelta(hours=12)
 
 
-
 def cause_field(*, ask: bool = False) -> forms.ChoiceField:
     """What caused the miss; with `ask`, nothing is chosen until the person picks one (a new
     incident: a preselected cause would be recorded without a thought)."""
@@ -52,6 +51,7 @@ def cause_field(*, ask: bool = False) -> forms.ChoiceField:
         choices=[("", "Choose what happened"), *choices] if ask else choices,
         label="What happened",
     )
+
 
 class _MissedAtMixin(ZonedTimeMixin):
     """The missed interview's time, typed as a wall time in its zone, shown in the other zone
